@@ -1,0 +1,38 @@
+# WaveDiff — the two set-up commands are `make train` and `make test`.
+# Both create .venv and install what is missing first (torch from TORCH_SPEC, then the project).
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: install train test test-slow tensorboard clean help
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv: torch ($(TORCH_SPEC)) first, then wavediff[dev]
+
+train: $(STAMP)  ## train the small default model on MJD data (CPU), sample, record in the registry
+	$(PY) scripts/train.py $(ARGS)
+
+test: $(STAMP)  ## fast test suite (a few minutes on 2 CPU cores)
+	$(PY) -m pytest $(ARGS)
+
+test-slow: $(STAMP)  ## long tests only
+	$(PY) -m pytest -m slow $(ARGS)
+
+tensorboard: $(STAMP)  ## TensorBoard over every run in outputs/
+	$(VENV)/bin/tensorboard --logdir outputs
+
+clean:  ## remove outputs, caches and the venv
+	rm -rf outputs multirun .pytest_cache .ruff_cache $(VENV) src/*.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,22 @@
+#!/usr/bin/env python
+"""Train a wavelet diffusion model: python scripts/train.py [model=unet_tiny] [trainer.max_epochs=5] [-m ...].
+
+Config groups live in configs/; `python scripts/train.py --help` lists them and their options.
+"""
+
+import hydra
+from omegaconf import DictConfig
+
+from wavediff.cli import one_line_errors
+from wavediff.training import train
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="train")
+@one_line_errors
+def main(cfg: DictConfig) -> float | None:
+    metrics = train(cfg)
+    return metrics.get("val/loss") if metrics else None  # objective for sweepers
+
+
+if __name__ == "__main__":
+    main()

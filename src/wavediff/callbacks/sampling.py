@@ -1,0 +1,68 @@
+"""Sampling callback: EMA samples -> PNGs + ``.npz`` on disk and images in TensorBoard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities import rank_zero_only
+
+from wavediff.sampling.artifacts import SampleArtifacts, write_sample_artifacts
+from wavediff.sampling.generate import generate
+from wavediff.sampling.samplers import SamplerConfig
+
+
+class SamplingCallback(L.Callback):
+    """Every ``every_n_epochs`` epochs and at the end of fit, sample with the EMA weights.
+
+    Writes ``<run>/samples/epoch_XXX/{scalogram.png, paths.png, samples.npz}`` and logs both
+    pictures and a few return statistics to TensorBoard. Runs on rank zero only. What it wrote
+    waits in :attr:`pending` until the registry callback records it.
+
+    Args:
+        sampler: the ``sampler`` config (see :class:`~wavediff.sampling.samplers.SamplerConfig`).
+        num_samples: series per sampling; every_n_epochs: 0 disables epoch sampling.
+        seed: noise seed (the same at every epoch, so pictures are comparable).
+    """
+
+    def __init__(self, sampler: Mapping[str, Any], num_samples: int = 8, every_n_epochs: int = 1,
+                 seed: int = 0, batch_size: int = 64, dirname: str = "samples") -> None:
+        self.sampler = SamplerConfig.from_mapping(sampler)
+        self.num_samples, self.every_n_epochs = num_samples, every_n_epochs
+        self.seed, self.batch_size, self.dirname = seed, batch_size, dirname
+        self.pending: list[tuple[int, SampleArtifacts]] = []
+        self._last_sampled_epoch: int | None = None
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        epoch = trainer.current_epoch
+        if self.every_n_epochs > 0 and (epoch + 1) % self.every_n_epochs == 0:
+            self._sample(trainer, pl_module, epoch)
+
+    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        last_epoch = max(trainer.current_epoch - 1, 0)  # current_epoch is advanced past the last one
+        if self._last_sampled_epoch != last_epoch and trainer.global_step > 0:
+            self._sample(trainer, pl_module, last_epoch)
+
+    @rank_zero_only
+    def _sample(self, trainer: L.Trainer, pl_module: L.LightningModule, epoch: int) -> None:
+        self._last_sampled_epoch = epoch
+        samples = generate(pl_module, self.num_samples, self.sampler, seed=self.seed,
+                           batch_size=self.batch_size)
+        datamodule = trainer.datamodule
+        real = datamodule.windows.get("val") if datamodule is not None else None
+        out = Path(trainer.default_root_dir) / self.dirname / f"epoch_{epoch:03d}"
+        artifacts = write_sample_artifacts(samples, pl_module.representation, out / "scalogram.png",
+                                           real_returns=real, title=f"epoch {epoch}")
+        self.pending.append((epoch, artifacts))
+        for logger in trainer.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                writer = logger.experiment
+                writer.add_image("samples/scalogram", artifacts.scalogram_rgb, trainer.global_step,
+                                 dataformats="HWC")
+                writer.add_image("samples/paths", artifacts.paths_rgb, trainer.global_step,
+                                 dataformats="HWC")
+                for key in ("returns_std", "returns_excess_kurtosis", "reprojection_error_mean"):
+                    writer.add_scalar(f"samples/{key}", artifacts.summary[key], trainer.global_step)

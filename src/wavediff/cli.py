@@ -1,0 +1,54 @@
+"""What every entry point shares: one-line errors and exit codes."""
+
+from __future__ import annotations
+
+import errno
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from wavediff.errors import WaveDiffError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print ``error: message`` as one line on stderr and exit with ``code``."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(code)
+
+
+def _in_multirun() -> bool:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    try:
+        return HydraConfig.get().mode == RunMode.MULTIRUN
+    except ValueError:
+        return False
+
+
+def one_line_errors(fn: F) -> F:
+    """Turn input errors, disk errors and Ctrl-C into one line and a non-zero exit.
+
+    In a Hydra multirun an input error ends only its own job (its registry row says ``failed``)
+    and the sweep goes on. Bugs (any other exception) keep their traceback: they need one.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except WaveDiffError as exc:
+            if _in_multirun():
+                print(f"error: {exc}", file=sys.stderr, flush=True)
+                return None
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("interrupted", code=130)
+        except OSError as exc:
+            reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+            fail(f"{reason}: {exc.filename}" if exc.filename else reason)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,99 @@
+"""LightningDataModule: prices -> log returns -> time split -> windows -> fitted representation -> images."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from wavediff.data.sources import PriceData
+from wavediff.data.windows import sliding_windows, time_split
+from wavediff.errors import DataError
+from wavediff.transforms.representation import WaveletRepresentation
+
+
+class WaveletDataModule(L.LightningDataModule):
+    """Windows of log returns as complex-CWT images ``(2, S, T)``.
+
+    The split is by time (train, then val, then test) with a gap of one window between parts, so
+    no window crosses a split. The representation's scalers are fitted on the train windows only.
+    Images are computed once, in batches, in :meth:`setup` and kept in memory.
+
+    Args:
+        source: object with ``load() -> PriceData`` (e.g. :class:`~wavediff.data.sources.MJDSource`).
+        window_size: ``T``, returns per window; stride: step between window starts.
+        splits: fractions per part, in time order, e.g. ``{train: 0.8, val: 0.1, test: 0.1}``.
+        transform: keyword arguments of :class:`WaveletRepresentation` other than ``window_size``.
+        batch_size, num_workers: data loader settings.
+    """
+
+    def __init__(self, source: Any, window_size: int = 256, stride: int = 64,
+                 splits: Mapping[str, float] | None = None, transform: Mapping[str, Any] | None = None,
+                 batch_size: int = 16, num_workers: int = 0, encode_batch_size: int = 512) -> None:
+        super().__init__()
+        self.source = source
+        self.window_size, self.stride = int(window_size), int(stride)
+        self.splits = dict(splits or {"train": 0.8, "val": 0.1, "test": 0.1})
+        self.batch_size, self.num_workers = batch_size, num_workers
+        self.encode_batch_size = encode_batch_size
+        self.representation = WaveletRepresentation(window_size=self.window_size, **dict(transform or {}))
+        self.price_data: PriceData | None = None
+        self.windows: dict[str, torch.Tensor] = {}  # split -> log returns (N, T)
+        self.images: dict[str, torch.Tensor] = {}  # split -> normalised images (N, 2, S, T)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return self.representation.image_shape
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.images:  # computed once per data module
+            return
+        self.price_data = self.source.load()
+        close = self.price_data.bars["close"].to_numpy(dtype=np.float64)
+        if not np.all(np.isfinite(close)) or np.any(close <= 0):
+            raise DataError(f"{self.price_data.source}: close prices must be finite and positive")
+        log_returns = np.diff(np.log(close))
+        parts = time_split(len(log_returns), self.splits, gap=self.window_size, min_len=self.window_size)
+        for name, part in parts.items():
+            self.windows[name] = torch.from_numpy(
+                sliding_windows(log_returns[part], self.window_size, self.stride)
+            ).float()
+        if "train" not in self.windows:
+            raise DataError("data.splits must include a 'train' fraction > 0")
+        # close[i + 1] is the price after return i, so this is the last training price.
+        start_price = float(close[parts["train"].stop])
+        self.representation.fit(self.windows["train"], start_price=start_price)
+        with torch.no_grad():
+            for name, windows in self.windows.items():
+                self.images[name] = torch.cat([
+                    self.representation.encode(chunk)
+                    for chunk in windows.split(self.encode_batch_size)
+                ])
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        if split not in self.images:
+            raise DataError(f"no '{split}' split: data.splits={self.splits}")
+        return DataLoader(TensorDataset(self.images[split]), batch_size=self.batch_size,
+                          shuffle=shuffle, num_workers=self.num_workers, drop_last=False,
+                          persistent_workers=self.num_workers > 0)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)
+
+    def describe(self) -> dict[str, Any]:
+        """Counts and parameters for the registry and logs."""
+        assert self.price_data is not None, "call setup() first"
+        return {"source": self.price_data.source, "params": self.price_data.params,
+                "n_rows": len(self.price_data.bars),
+                "n_windows": {k: int(v.shape[0]) for k, v in self.windows.items()},
+                "image_shape": list(self.image_shape)}

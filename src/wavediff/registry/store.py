@@ -1,0 +1,154 @@
+"""The one engine/session helper for the registry, and the run-lifecycle helpers built on it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from wavediff.errors import WaveDiffError
+from wavediff.registry.tables import Base, DataRun, GenerationRun, TrainRun, utcnow
+
+RunT = TypeVar("RunT", DataRun, TrainRun, GenerationRun)
+
+
+class RegistryError(WaveDiffError):
+    """The registry database cannot be opened or written."""
+
+
+def git_commit(cwd: str | os.PathLike | None = None) -> str | None:
+    """Current commit of the working tree (``+dirty`` when it has changes), or ``None``."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
+                             timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """Stable SHA-256 of a JSON-able config (keys sorted)."""
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # busy_timeout first, so that switching to WAL itself waits for other writers.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def normalize_url(url: str) -> str:
+    """Make relative SQLite paths absolute (runs may change directory) and create the folder."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database).expanduser().resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return parsed.set(database=str(path)).render_as_string(hide_password=False)
+    return url
+
+
+class Registry:
+    """Run registry on any SQLAlchemy URL (SQLite by default; WAL + busy timeout for SQLite).
+
+    Every write is a short transaction through :meth:`session`. Errors opening or writing the
+    database become :class:`RegistryError` with one line naming the URL.
+    """
+
+    def __init__(self, url: str) -> None:
+        try:
+            self.url = normalize_url(url)
+            self.engine: Engine = create_engine(self.url)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            Base.metadata.create_all(self.engine)
+        except (SQLAlchemyError, OSError, ValueError) as exc:
+            raise RegistryError(f"registry {url}: cannot open ({_one_line(exc)})") from exc
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: commits on success, rolls back and raises ``RegistryError`` on DB errors."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except SQLAlchemyError as exc:
+            session.rollback()
+            raise RegistryError(f"registry {self.url}: {_one_line(exc)}") from exc
+        finally:
+            session.close()
+
+    # -- generic row helpers -------------------------------------------------------------------
+    def create(self, table: type[RunT], **fields: Any) -> int:
+        """Insert a row (status ``running`` unless given) with host and pid; returns its id."""
+        fields.setdefault("host", socket.gethostname())
+        fields.setdefault("pid", os.getpid())
+        if "config" in fields and fields["config"] is not None and "config_hash" not in fields:
+            fields["config_hash"] = config_hash(fields["config"])
+        with self.session() as s:
+            row = table(**fields)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def update(self, table: type[RunT], row_id: int, **fields: Any) -> None:
+        with self.session() as s:
+            row = s.get(table, row_id)
+            if row is None:
+                raise RegistryError(f"registry: no {table.__tablename__} row with id {row_id}")
+            for key, value in fields.items():
+                setattr(row, key, value)
+
+    def finish(self, table: type[RunT], row_id: int, status: str = "finished",
+               error: str | None = None, **fields: Any) -> None:
+        self.update(table, row_id, status=status, error=error, finished_at=utcnow(), **fields)
+
+    def get(self, table: type[RunT], row_id: int) -> RunT | None:
+        with self.session() as s:
+            return s.get(table, row_id)
+
+    def all(self, table: type[RunT]) -> list[RunT]:
+        with self.session() as s:
+            return list(s.scalars(select(table).order_by(table.id)))
+
+    @contextmanager
+    def track(self, table: type[RunT], **fields: Any) -> Iterator[int]:
+        """Create a ``running`` row and always leave it ``finished``, ``failed`` or ``interrupted``.
+
+        Ctrl-C (``KeyboardInterrupt``, or the ``SystemExit`` Lightning raises after handling it)
+        marks the row ``interrupted``; any other exception marks it ``failed`` with its type and
+        message. The exception is re-raised.
+        """
+        row_id = self.create(table, **fields)
+        try:
+            yield row_id
+        except (KeyboardInterrupt, SystemExit) as exc:
+            self.finish(table, row_id, status="interrupted", error=f"{type(exc).__name__}")
+            raise
+        except BaseException as exc:
+            self.finish(table, row_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        else:
+            if self.get(table, row_id).status == "running":
+                self.finish(table, row_id)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

@@ -1,0 +1,77 @@
+"""Files written for a batch of samples: scalogram PNG, price-path PNG and an ``.npz`` of arrays."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from wavediff.sampling.generate import Samples
+from wavediff.transforms.render import paths_figure, save_figure, scale_labels, scalogram_figure
+from wavediff.transforms.representation import WaveletRepresentation
+
+
+@dataclass
+class SampleArtifacts:
+    """Paths of what was written, plus the two pictures as RGB arrays for TensorBoard."""
+
+    scalogram_png: Path
+    paths_png: Path
+    npz: Path
+    scalogram_rgb: np.ndarray = field(repr=False)
+    paths_rgb: np.ndarray = field(repr=False)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def summarize(samples: Samples) -> dict[str, Any]:
+    """A few numbers about the generated log returns (for logs and the registry)."""
+    r = samples.returns.double().flatten()
+    centred = r - r.mean()
+    var = centred.pow(2).mean()
+    return {
+        "n": int(samples.returns.shape[0]),
+        "sampler": samples.sampler,
+        "network_evals": samples.network_evals,
+        "returns_std": float(var.sqrt()),
+        "returns_excess_kurtosis": float(centred.pow(4).mean() / var.pow(2) - 3.0),
+        "reprojection_error_mean": float(samples.reprojection_error.mean()),
+        "finite": bool(torch.isfinite(samples.returns).all()),
+    }
+
+
+def write_sample_artifacts(samples: Samples, representation: WaveletRepresentation,
+                           scalogram_png: Path, real_returns: torch.Tensor | None = None,
+                           title: str = "") -> SampleArtifacts:
+    """Write ``scalogram_png``, ``<stem>_paths.png`` (or ``paths.png`` beside ``scalogram.png``)
+    and ``<stem>.npz`` (``samples.npz``); each file appears only when complete."""
+    scalogram_png = Path(scalogram_png)
+    if scalogram_png.name == "scalogram.png":
+        paths_png, npz = scalogram_png.with_name("paths.png"), scalogram_png.with_name("samples.npz")
+    else:
+        paths_png = scalogram_png.with_name(scalogram_png.stem + "_paths.png")
+        npz = scalogram_png.with_suffix(".npz")
+    cfg = representation.config()
+    labels = scale_labels(cfg["num_scales"], cfg["min_scale"], cfg["max_scale"], cfg["omega0"])
+    scalogram_rgb = save_figure(
+        scalogram_figure(representation.magnitude(samples.images).numpy(), labels,
+                         title=f"{title} |CWT| of generated samples ({samples.sampler})".strip()),
+        scalogram_png)
+    real_prices = None
+    if real_returns is not None and len(real_returns):
+        real_prices = representation.prices(real_returns[: len(samples.prices)]).numpy()
+    paths_rgb = save_figure(paths_figure(samples.prices.numpy(), real_prices,
+                                         title=f"{title} price paths".strip()), paths_png)
+    summary = summarize(samples)
+    tmp = npz.with_name(npz.stem + ".tmp.npz")
+    np.savez_compressed(
+        tmp, returns=samples.returns.numpy(), prices=samples.prices.numpy(),
+        images=samples.images.numpy(), reprojection_error=samples.reprojection_error.numpy(),
+        start_price=float(samples.prices[0, 0]) if len(samples.prices) else float("nan"),
+        summary=json.dumps(summary),
+    )
+    tmp.replace(npz)
+    return SampleArtifacts(scalogram_png, paths_png, npz, scalogram_rgb, paths_rgb, summary)

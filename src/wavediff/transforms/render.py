@@ -1,0 +1,79 @@
+"""Pictures of samples: scalogram magnitude grid and price paths (matplotlib, headless)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and CI
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from wavediff.transforms.cwt import morlet_scales  # noqa: E402
+
+
+def scale_labels(num_scales: int, min_scale: float, max_scale: float, omega0: float) -> list[str]:
+    """Row labels: wavelet period in bars (``2 pi s / omega0``), and ``low-pass`` for the last row."""
+    periods = 2 * math.pi * morlet_scales(num_scales - 1, min_scale, max_scale).numpy() / omega0
+    return [f"{p:.0f}" if p >= 10 else f"{p:.1f}" for p in periods] + ["low-pass"]
+
+
+def scalogram_figure(magnitudes: np.ndarray, labels: list[str], title: str = "",
+                     max_panels: int = 16) -> Figure:
+    """Grid of ``|CWT|`` images ``(N, S, T)``; y axis = period in bars, x axis = time in bars."""
+    n = min(len(magnitudes), max_panels)
+    cols = min(4, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.4 * rows), squeeze=False,
+                             constrained_layout=True)
+    num_scales, window = magnitudes.shape[1:]
+    ticks = np.linspace(0, num_scales - 1, min(5, num_scales)).round().astype(int)
+    for i, ax in enumerate(axes.flat):
+        if i >= n:
+            ax.axis("off")
+            continue
+        im = ax.imshow(magnitudes[i], aspect="auto", cmap="magma", origin="upper",
+                       extent=(0, window, num_scales - 0.5, -0.5), interpolation="nearest")
+        ax.set_yticks(ticks, [labels[j] for j in ticks], fontsize=7)
+        ax.tick_params(axis="x", labelsize=7)
+        if i % cols == 0:
+            ax.set_ylabel("period (bars)", fontsize=8)
+        if i >= (rows - 1) * cols:
+            ax.set_xlabel("time (bars)", fontsize=8)
+        fig.colorbar(im, ax=ax, fraction=0.05, pad=0.02).ax.tick_params(labelsize=6)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def paths_figure(generated_prices: np.ndarray, real_prices: np.ndarray | None = None,
+                 title: str = "", max_paths: int = 16) -> Figure:
+    """Generated price paths ``(N, T + 1)`` (left) next to real ones (right), same y range."""
+    panels = 2 if real_prices is not None and len(real_prices) else 1
+    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 3.6), squeeze=False, sharey=True,
+                             constrained_layout=True)
+    sets = [("generated", generated_prices)] + ([("real", real_prices)] if panels == 2 else [])
+    for ax, (name, prices) in zip(axes.flat, sets):
+        ax.plot(np.asarray(prices[:max_paths]).T, lw=0.8, alpha=0.8)
+        ax.set_title(f"{name} ({min(len(prices), max_paths)} paths)", fontsize=9)
+        ax.set_xlabel("time (bars)", fontsize=8)
+        ax.grid(alpha=0.3)
+    axes.flat[0].set_ylabel("price", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def save_figure(fig: Figure, path: Path) -> np.ndarray:
+    """Write ``fig`` as PNG (atomically) and return it as an RGB array ``(H, W, 3)`` uint8."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".tmp.png")
+    fig.savefig(tmp, dpi=100)
+    tmp.replace(path)
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    plt.close(fig)
+    return rgb
