@@ -29,12 +29,16 @@ def bars_from_log_returns(
     bridge = walk - frac[None, :] * walk[:, -1:]
     intra = log_open[:, None] + frac[None, :] * log_returns[:, None] + bridge
     path = np.concatenate([log_open[:, None], intra], axis=1)
+    open_, close = np.concatenate([[start_price], np.exp(log_close[:-1])]), np.exp(log_close)
+    # exp(log(p)) can differ from p in the last bit: make the bounds hold exactly.
+    high = np.maximum.reduce([np.exp(path.max(axis=1)), open_, close])
+    low = np.minimum.reduce([np.exp(path.min(axis=1)), open_, close])
     volume = base_volume * (1.0 + np.abs(log_returns) / scale) * rng.lognormal(0.0, 0.25, n)
     return pd.DataFrame({
         "timestamp": pd.date_range(start=start, periods=n, freq=freq),
-        "open": np.exp(log_open),
-        "high": np.exp(path.max(axis=1)),
-        "low": np.exp(path.min(axis=1)),
-        "close": np.exp(log_close),
+        "open": open_,
+        "high": high,
+        "low": low,
+        "close": close,
         "volume": volume.round(4),
     })

@@ -1,0 +1,66 @@
+"""``generate_from_config(cfg)``: the job of ``scripts/generate.py``, recorded in the registry."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from wavediff.errors import CheckpointError, ConfigError
+from wavediff.models.loading import load_module, resolve_device
+from wavediff.registry.store import Registry, git_commit
+from wavediff.registry.tables import GenerationRun, TrainRun
+from wavediff.sampling.artifacts import SampleArtifacts, write_sample_artifacts
+from wavediff.sampling.generate import generate
+from wavediff.sampling.samplers import SamplerConfig
+
+log = logging.getLogger(__name__)
+
+
+def resolve_checkpoint(value: Any, registry: Registry) -> tuple[Path, int | None]:
+    """A checkpoint path, or a train run id looked up in the registry -> ``(path, run id)``."""
+    text = str(value).strip()
+    if text.isdigit():
+        run = registry.get(TrainRun, int(text))
+        if run is None:
+            raise CheckpointError(f"no train run with id {text} in {registry.url}")
+        if not run.checkpoint_path:
+            raise CheckpointError(f"train run {text} ({run.status}) has no checkpoint")
+        return Path(run.checkpoint_path), run.id
+    path = Path(text).expanduser().resolve()
+    with registry.session() as s:
+        run = s.query(TrainRun).filter(TrainRun.checkpoint_path == str(path)).first()
+    return path, (run.id if run else None)
+
+
+def generate_from_config(cfg: DictConfig) -> SampleArtifacts:
+    """Load the checkpoint, sample ``cfg.n`` series with ``cfg.sampler``, write the PNGs and
+    ``.npz`` at ``cfg.output_path``, and record a ``generation_runs`` row."""
+    if not isinstance(cfg.n, int) or cfg.n < 1:
+        raise ConfigError(f"n={cfg.n!r}: must be an integer >= 1")
+    sampler = SamplerConfig.from_mapping(OmegaConf.to_container(cfg.sampler, resolve=True))
+    output = Path(cfg.output_path).expanduser().resolve()
+    if output.suffix.lower() != ".png":
+        raise ConfigError(f"output_path={cfg.output_path}: must end in .png")
+    registry = Registry(cfg.registry.url)
+    checkpoint, train_run_id = resolve_checkpoint(cfg.checkpoint, registry)
+    module = load_module(checkpoint, resolve_device(cfg.device))
+    config = OmegaConf.to_container(cfg, resolve=True)
+    with registry.track(GenerationRun, train_run_id=train_run_id, checkpoint_path=str(checkpoint),
+                        sampler=sampler.name, n_samples=cfg.n, config=config,
+                        git_commit=git_commit(Path(__file__).parent)) as row_id:
+        samples = generate(module, cfg.n, sampler, seed=cfg.seed, batch_size=cfg.batch_size,
+                           progress=True, start_price=cfg.start_price)
+        artifacts = write_sample_artifacts(samples, module.representation, output,
+                                           title=f"{checkpoint.parent.parent.name}")
+        registry.update(GenerationRun, row_id, network_evals=samples.network_evals,
+                        png_path=str(artifacts.scalogram_png), paths_png_path=str(artifacts.paths_png),
+                        npz_path=str(artifacts.npz), summary=artifacts.summary)
+    print(f"generation run {row_id}: {cfg.n} series with {sampler.name} "
+          f"({samples.network_evals} network calls each)\n"
+          f"  scalogram  {artifacts.scalogram_png}\n  paths      {artifacts.paths_png}\n"
+          f"  arrays     {artifacts.npz}  (returns, prices, images)\n"
+          f"  registry   {registry.url}", flush=True)
+    return artifacts

@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+import torch
+
+from wavediff.data.mjd import MINUTES_PER_YEAR, MJDParams, simulate_mjd_log_returns
+from wavediff.transforms.cwt import MorletCWT, morlet_filter_bank
+
+
+def nrmse(estimate: torch.Tensor, target: torch.Tensor) -> float:
+    """Root-mean-square error divided by the target's standard deviation."""
+    return float((estimate - target).pow(2).mean().sqrt() / target.std())
+
+
+@pytest.mark.parametrize("window,scales", [(256, 32), (64, 16), (128, 8)])
+def test_round_trip_random_windows_float32(window, scales):
+    cwt = MorletCWT(window, scales)
+    torch.manual_seed(0)
+    x = torch.randn(64, window) * 3.0 + 5.0  # nonzero mean must survive too
+    images = cwt(x)
+    assert images.shape == (64, 2, scales, window) and images.dtype == torch.float32
+    assert nrmse(cwt.inverse(images), x) <= 1e-4
+
+
+def test_round_trip_mjd_windows():
+    params = MJDParams(lam=2000.0, jump_mean=-0.001, jump_std=0.003)
+    returns = simulate_mjd_log_returns(params, 256 * 40, 1 / MINUTES_PER_YEAR, np.random.default_rng(1))
+    x = torch.from_numpy(returns.reshape(40, 256)).float()
+    cwt = MorletCWT(256, 32)
+    assert nrmse(cwt.inverse(cwt(x)), x) <= 1e-4
+
+
+def test_sign_changes_image():
+    cwt = MorletCWT(128, 16)
+    x = torch.randn(4, 128)
+    # A magnitude scalogram would be identical for x and -x; the complex image flips sign.
+    assert torch.allclose(cwt(-x), -cwt(x), atol=1e-6)
+    assert (cwt(x) - cwt(-x)).abs().max() > 1.0
+    assert torch.allclose(cwt.magnitude(cwt(x)), cwt.magnitude(cwt(-x)), atol=1e-5)
+
+
+def test_projection_is_idempotent_and_fixes_real_images():
+    cwt = MorletCWT(128, 16)
+    noise = torch.randn(8, 2, 16, 128)
+    projected = cwt.project(noise)
+    assert (projected - noise).norm() / noise.norm() > 0.5  # random arrays are far from the range
+    assert (cwt.project(projected) - projected).norm() / projected.norm() < 1e-5
+    real = cwt(torch.randn(8, 128))
+    assert (cwt.project(real) - real).norm() / real.norm() < 1e-5
+
+
+def test_batched_equals_one_window_at_a_time():
+    cwt = MorletCWT(64, 8)
+    x = torch.randn(5, 64)
+    one_by_one = torch.cat([cwt(x[i : i + 1]) for i in range(5)])
+    assert torch.allclose(cwt(x), one_by_one, atol=1e-6)
+
+
+def test_filter_bank_covers_dc_to_nyquist():
+    bank = morlet_filter_bank(256, 32)
+    energy = (bank**2).sum(0)
+    assert bank.shape == (32, 129)
+    assert float(energy.min()) > 0.3 and float(energy.max()) <= 1.0 + 1e-9
+    assert float(bank[-1, 0]) == pytest.approx(1.0)  # the low-pass row keeps the mean
+    assert float(bank[:-1, 0].abs().max()) == 0.0  # wavelets have no DC
+
+
+def test_bad_shapes_are_reported():
+    cwt = MorletCWT(64, 8)
+    with pytest.raises(ValueError, match="length 64"):
+        cwt(torch.randn(2, 32))
+    with pytest.raises(ValueError, match="num_scales"):
+        MorletCWT(64, 1)

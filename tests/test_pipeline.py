@@ -1,0 +1,162 @@
+"""End to end through the real configs: train, sample, record, generate, and fail cleanly."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from conftest import ROOT, compose_config, run_script
+from wavediff.training import train
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One smoke training run shared by the tests that only read its outputs."""
+    root = tmp_path_factory.mktemp("smoke")
+    cfg = compose_config("train", ["experiment=smoke", f"paths.output_root={root}",
+                                   "trainer.max_epochs=2"], root / "run")
+    metrics = train(cfg)
+    return root, root / "run", metrics
+
+
+def test_smoke_run_writes_checkpoint_samples_and_tensorboard(trained):
+    root, run_dir, metrics = trained
+    assert np.isfinite(metrics["train/loss_epoch"]) and np.isfinite(metrics["val/loss"])
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    assert (run_dir / "resolved_config.yaml").is_file()
+    for epoch in ("epoch_000", "epoch_001"):
+        sample_dir = run_dir / "samples" / epoch
+        for name in ("scalogram.png", "paths.png"):
+            assert (sample_dir / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        with np.load(sample_dir / "samples.npz") as npz:
+            assert npz["returns"].shape == (4, 64)
+            assert npz["prices"].shape == (4, 65)
+            assert npz["images"].shape == (4, 2, 16, 64)
+            assert np.isfinite(npz["returns"]).all() and (npz["prices"] > 0).all()
+            summary = json.loads(str(npz["summary"]))
+            assert summary["sampler"] == "ddim" and summary["network_evals"] == 4
+            # Projection inside the sampler leaves the final images in the transform's range.
+            assert npz["reprojection_error"].max() < 1e-3
+    events = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"images": 0}).Reload()
+    tags = events.Tags()
+    assert {"train/loss_step", "train/loss_epoch", "val/loss"} <= set(tags["scalars"])
+    assert any(t.startswith("lr-") for t in tags["scalars"])
+    assert {"samples/scalogram", "samples/paths"} <= set(tags["images"])
+    assert len(events.Images("samples/scalogram")) == 2  # one per sampling epoch
+
+
+def test_smoke_run_is_recorded_in_the_registry(trained):
+    root, run_dir, metrics = trained
+    db = root / "wavediff.db"
+    (train_row,) = rows(db, "select id, status, model_name, epochs_completed, final_val_loss, "
+                            "checkpoint_path, data_run_id, config, config_hash from train_runs")
+    run_id, status, model_name, epochs, val_loss, ckpt, data_run_id, config, digest = train_row
+    assert status == "finished" and epochs == 2 and Path(ckpt).is_file()
+    assert model_name == "unet_tiny"
+    assert val_loss == pytest.approx(metrics["val/loss"], rel=1e-6)
+    assert json.loads(config)["data"]["window_size"] == 64 and len(digest) == 64
+    assert rows(db, f"select status, source, n_rows from data_runs where id={data_run_id}") == [
+        ("finished", "mjd", 2 * 1440)]
+    gens = rows(db, "select epoch, status, png_path, npz_path from generation_runs order by epoch")
+    assert [(g[0], g[1]) for g in gens] == [(0, "finished"), (1, "finished")]
+    assert all(Path(g[2]).is_file() and Path(g[3]).is_file() for g in gens)
+
+
+def test_generate_from_registry_id(trained, tmp_path):
+    root, run_dir, _ = trained
+    out = tmp_path / "out.png"
+    run_script("generate.py", "checkpoint=1", "n=3", "sampler=ddpm", f"output_path={out}",
+               f"paths.output_root={root}", cwd=tmp_path, check=True)
+    assert out.is_file() and (tmp_path / "out_paths.png").is_file()
+    with np.load(tmp_path / "out.npz") as npz:
+        assert npz["returns"].shape == (3, 64) and np.isfinite(npz["returns"]).all()
+        assert npz["prices"].shape == (3, 65)
+    (gen,) = rows(root / "wavediff.db", "select train_run_id, status, sampler, network_evals, png_path "
+                                         "from generation_runs where epoch is null")
+    assert gen == (1, "finished", "ddpm", 50, str(out))  # smoke schedule has 50 training steps
+
+
+def test_generate_is_reproducible_by_seed(trained, tmp_path):
+    from wavediff.models.loading import load_module
+    from wavediff.sampling.generate import generate
+
+    module = load_module(trained[1] / "checkpoints" / "last.ckpt")
+    sampler = {"name": "ddim", "scheduler": "diffusers.DDIMScheduler", "steps": 3}
+    a, b = generate(module, 2, sampler, seed=5), generate(module, 2, sampler, seed=5)
+    c = generate(module, 2, sampler, seed=6)
+    assert np.array_equal(a.returns.numpy(), b.returns.numpy())
+    assert not np.allclose(a.returns.numpy(), c.returns.numpy())
+
+
+@pytest.mark.parametrize("override,message", [
+    ("model=nope", "Could not find 'model/nope'"),
+    ("trainer.max_epochs=-1", "trainer.max_epochs=-1: must be an integer >= 1"),
+    ("data.window_size=7", "data.window_size=7: must be an integer >= 16"),
+    ("data.window_size=66", "data.window_size=66: must be a multiple of 4"),
+    ("data.source.days=0.2", "too short for window_size=64"),
+])
+def test_bad_train_input_is_one_line(tmp_path, override, message):
+    proc = run_script("train.py", "experiment=smoke", f"paths.output_root={tmp_path}", override, cwd=tmp_path)
+    assert proc.returncode != 0
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    db = tmp_path / "wavediff.db"
+    if db.exists():  # nothing was started, so nothing may be left "running"
+        assert rows(db, "select count(*) from train_runs where status='running'") == [(0,)]
+
+
+def test_missing_checkpoint_is_one_line(tmp_path):
+    proc = run_script("generate.py", f"checkpoint={tmp_path / 'none.ckpt'}", f"paths.output_root={tmp_path}",
+                      cwd=tmp_path)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines() == [f"error: checkpoint not found: {tmp_path / 'none.ckpt'}"]
+
+
+def test_failure_after_start_leaves_row_failed(tmp_path):
+    proc = run_script("train.py", "experiment=smoke", f"paths.output_root={tmp_path}",
+                      "model.optimizer._target_=torch.optim.NoSuchOptimizer", cwd=tmp_path)
+    assert proc.returncode != 0
+    ((status, error),) = rows(tmp_path / "wavediff.db", "select status, error from train_runs")
+    assert status == "failed" and "NoSuchOptimizer" in error
+
+
+def test_ctrl_c_marks_run_interrupted(tmp_path):
+    db = tmp_path / "wavediff.db"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "train.py"), "experiment=smoke", f"paths.output_root={tmp_path}",
+         "trainer.max_epochs=1000", "trainer.limit_train_batches=1", "callbacks=none"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until training has recorded at least one epoch
+        if db.exists() and rows(db, "select count(*) from train_runs where epochs_completed > 0") == [(1,)]:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert rows(db, "select status from train_runs") == [("interrupted",)]
+    assert "Traceback" not in stderr
+
+
+def test_multirun_two_models(tmp_path):
+    proc = run_script("train.py", "-m", "experiment=smoke", "model=unet_tiny,unet_small",
+                      f"paths.output_root={tmp_path}", cwd=tmp_path, check=True)
+    assert proc.returncode == 0
+    assert rows(tmp_path / "wavediff.db", "select model_name, status from train_runs order by id") == [
+        ("unet_tiny", "finished"), ("unet_small", "finished")]
+    events = sorted(tmp_path.glob("train/multiruns/*/*/tensorboard/events.out.tfevents.*"))
+    assert len(events) == 2 and events[0].parent != events[1].parent
