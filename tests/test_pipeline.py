@@ -160,3 +160,21 @@ def test_multirun_two_models(tmp_path):
         ("unet_tiny", "finished"), ("unet_small", "finished")]
     events = sorted(tmp_path.glob("train/multiruns/*/*/tensorboard/events.out.tfevents.*"))
     assert len(events) == 2 and events[0].parent != events[1].parent
+
+
+def test_simulate_script_writes_seed_csv_and_data_run(tmp_path):
+    out = tmp_path / "data" / "index_time_series.csv"
+    proc = run_script("simulate.py", "--days", "1", "--mu", "0.05", "--sigma", "0.2", "--lam", "0.1",
+                      "--jump_mean", "-0.02", "--jump_std", "0.1", "--year", "2022", "--month", "1",
+                      "--seed", "0", "--out", str(out), "--registry-url", f"sqlite:///{tmp_path}/w.db",
+                      cwd=tmp_path, check=True)
+    assert str(out) in proc.stdout
+    import pandas as pd
+
+    bars = pd.read_csv(out, parse_dates=["timestamp"])
+    assert len(bars) == 1440 and bars["timestamp"].iloc[0] == pd.Timestamp("2022-01-01")
+    assert (bars["low"] <= bars[["open", "close"]].min(axis=1)).all()
+    ((status, source, n_rows, path, params),) = rows(tmp_path / "w.db", "select status, source, n_rows, "
+                                                     "output_path, params from data_runs")
+    assert (status, source, n_rows, path) == ("finished", "mjd", 1440, str(out))
+    assert json.loads(params)["lam"] == 0.1

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from wavediff.errors import ConfigError
+
 MINUTES_PER_YEAR = 365 * 24 * 60
 
 
@@ -47,9 +49,9 @@ def simulate_mjd_log_returns(
 ) -> np.ndarray:
     """Simulate ``n_steps`` log returns of one MJD path. Returns ``(n_steps,)`` float64."""
     if n_steps <= 0:
-        raise ValueError(f"n_steps must be positive, got {n_steps}")
+        raise ConfigError(f"n_steps must be positive, got {n_steps}")
     if params.sigma < 0 or params.lam < 0 or params.jump_std < 0:
-        raise ValueError(f"sigma, lam and jump_std must be >= 0, got {params}")
+        raise ConfigError(f"MJD sigma, lam and jump_std must be >= 0, got {params}")
     drift = (params.mu - 0.5 * params.sigma**2 - params.lam * params.jump_compensator) * dt
     diffusion = params.sigma * np.sqrt(dt) * rng.standard_normal(n_steps)
     n_jumps = rng.poisson(params.lam * dt, n_steps)

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from wavediff.errors import DataError
+
 
 class StandardScaler(nn.Module):
     """``(x - mean) / std`` with statistics of shape ``stat_shape`` broadcast against the data.
@@ -27,7 +29,7 @@ class StandardScaler(nn.Module):
     def fit(self, data: Tensor) -> "StandardScaler":
         """Fit on ``data`` of shape ``(N, *stat_shape)`` (any leading batch dimension)."""
         if not torch.isfinite(data).all():
-            raise ValueError("cannot fit scaler: data contains NaN or inf")
+            raise DataError("cannot fit scaler: training data contains NaN or inf")
         shape = tuple(self.mean.shape)
         dims = [0] + [i + 1 for i, n in enumerate(shape) if n == 1]
         x = data.double()
