@@ -5,7 +5,8 @@ import torch
 
 from wavediff.data.datamodule import WaveletDataModule
 from wavediff.data.mjd import MINUTES_PER_YEAR, MJDParams, simulate_mjd_log_returns
-from wavediff.data.sources import MJDSource, PriceData
+from wavediff.data.mjd import MJDSource
+from wavediff.data.sources import PriceData
 from wavediff.data.windows import sliding_windows, time_split
 from wavediff.errors import DataError
 

@@ -142,8 +142,11 @@ def test_ctrl_c_marks_run_interrupted(tmp_path):
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:  # wait until training has recorded at least one epoch
-        if db.exists() and rows(db, "select count(*) from train_runs where epochs_completed > 0") == [(1,)]:
-            break
+        try:
+            if db.exists() and rows(db, "select count(*) from train_runs where epochs_completed > 0") == [(1,)]:
+                break
+        except sqlite3.OperationalError:  # the file exists before its tables do
+            pass
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)

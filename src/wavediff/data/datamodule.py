@@ -7,11 +7,12 @@ from typing import Any
 
 import lightning as L
 import numpy as np
+import pandas as pd
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from wavediff.data.sources import PriceData
-from wavediff.data.windows import sliding_windows, time_split
+from wavediff.data.windows import date_split, sliding_windows, time_split
 from wavediff.errors import DataError
 from wavediff.transforms.representation import WaveletRepresentation
 
@@ -20,24 +21,29 @@ class WaveletDataModule(L.LightningDataModule):
     """Windows of log returns as complex-CWT images ``(2, S, T)``.
 
     The split is by time (train, then val, then test) with a gap of one window between parts, so
-    no window crosses a split. The representation's scalers are fitted on the train windows only.
+    no window crosses a split. Separate series (``series`` column: files, tickers) are split and
+    windowed one by one, so no window spans two series. The representation's scalers are fitted on the train windows only.
     Images are computed once, in batches, in :meth:`setup` and kept in memory.
 
     Args:
-        source: object with ``load() -> PriceData`` (e.g. :class:`~wavediff.data.sources.MJDSource`).
+        source: object with ``load() -> PriceData`` (e.g. :class:`~wavediff.data.mjd.MJDSource`).
         window_size: ``T``, returns per window; stride: step between window starts.
         splits: fractions per part, in time order, e.g. ``{train: 0.8, val: 0.1, test: 0.1}``.
+        split_dates: instead of fractions, first dates of the later parts, e.g.
+            ``{val: 2023-01-01, test: 2023-07-01}`` (train is everything before ``val``).
         transform: keyword arguments of :class:`WaveletRepresentation` other than ``window_size``.
         batch_size, num_workers: data loader settings.
     """
 
     def __init__(self, source: Any, window_size: int = 256, stride: int = 64,
                  splits: Mapping[str, float] | None = None, transform: Mapping[str, Any] | None = None,
-                 batch_size: int = 16, num_workers: int = 0, encode_batch_size: int = 512) -> None:
+                 split_dates: Mapping[str, str] | None = None, batch_size: int = 16,
+                 num_workers: int = 0, encode_batch_size: int = 512) -> None:
         super().__init__()
         self.source = source
         self.window_size, self.stride = int(window_size), int(stride)
         self.splits = dict(splits or {"train": 0.8, "val": 0.1, "test": 0.1})
+        self.split_dates = dict(split_dates or {})
         self.batch_size, self.num_workers = batch_size, num_workers
         self.encode_batch_size = encode_batch_size
         self.representation = WaveletRepresentation(window_size=self.window_size, **dict(transform or {}))
@@ -53,19 +59,33 @@ class WaveletDataModule(L.LightningDataModule):
         if self.images:  # computed once per data module
             return
         self.price_data = self.source.load()
-        close = self.price_data.bars["close"].to_numpy(dtype=np.float64)
-        if not np.all(np.isfinite(close)) or np.any(close <= 0):
-            raise DataError(f"{self.price_data.source}: close prices must be finite and positive")
-        log_returns = np.diff(np.log(close))
-        parts = time_split(len(log_returns), self.splits, gap=self.window_size, min_len=self.window_size)
-        for name, part in parts.items():
-            self.windows[name] = torch.from_numpy(
-                sliding_windows(log_returns[part], self.window_size, self.stride)
-            ).float()
-        if "train" not in self.windows:
-            raise DataError("data.splits must include a 'train' fraction > 0")
-        # close[i + 1] is the price after return i, so this is the last training price.
-        start_price = float(close[parts["train"].stop])
+        bars = self.price_data.bars
+        series = bars.groupby("series", sort=False) if "series" in bars else [(self.price_data.source, bars)]
+        parts_windows: dict[str, list[np.ndarray]] = {}
+        start_price = None
+        for name, frame in series:
+            close = frame["close"].to_numpy(dtype=np.float64)
+            if not np.all(np.isfinite(close)) or np.any(close <= 0):
+                raise DataError(f"{name}: prices must be finite and positive")
+            log_returns = np.diff(np.log(close))
+            try:
+                if self.split_dates:
+                    times = pd.to_datetime(frame["timestamp"]).to_numpy()[1:]  # time of each return
+                    parts = date_split(times, self.split_dates, gap=self.window_size, min_len=self.window_size)
+                else:
+                    parts = time_split(len(log_returns), self.splits, gap=self.window_size,
+                                       min_len=self.window_size)
+            except DataError as exc:
+                raise DataError(f"{name}: {exc}") from None
+            for part_name, part in parts.items():
+                windows = sliding_windows(log_returns[part], self.window_size, self.stride)
+                parts_windows.setdefault(part_name, []).append(windows)
+            if start_price is None and "train" in parts:
+                # close[i + 1] is the price after return i: the last price of the training part.
+                start_price = float(close[parts["train"].stop])
+        if start_price is None or "train" not in parts_windows:
+            raise DataError("data splits must include a 'train' part")
+        self.windows = {k: torch.from_numpy(np.concatenate(v)).float() for k, v in parts_windows.items()}
         self.representation.fit(self.windows["train"], start_price=start_price)
         with torch.no_grad():
             for name, windows in self.windows.items():
@@ -89,6 +109,16 @@ class WaveletDataModule(L.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         return self._loader("test", shuffle=False)
+
+    @classmethod
+    def from_csv(cls, path: str | list[str], price_column: str | None = None, time_column: str | None = None,
+                 ticker_column: str | None = None, missing: str = "drop", **kwargs: Any) -> "WaveletDataModule":
+        """Data module over CSV files (see :class:`~wavediff.data.csv.CSVSource` for the arguments)."""
+        from wavediff.data.csv import CSVSource
+
+        source = CSVSource(path, price_column=price_column, time_column=time_column,
+                           ticker_column=ticker_column, missing=missing)
+        return cls(source=source, **kwargs)
 
     def describe(self) -> dict[str, Any]:
         """Counts and parameters for the registry and logs."""

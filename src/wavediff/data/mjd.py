@@ -1,30 +1,31 @@
 """Merton jump diffusion (MJD): vectorised log-return simulation and its closed-form moments.
 
 Parameters are annualised (``mu``, ``sigma`` per year, ``lam`` jumps per year); one bar lasts
-``dt`` years (one minute of a 24/7 market by default). Jump sizes are log-price jumps drawn from
-``N(jump_mean, jump_std^2)``. The drift is compensated so that ``E[S_t] = S_0 exp(mu t)``.
+``dt`` years. Jump sizes are log-price jumps drawn from ``N(jump_mean, jump_std^2)``. The drift
+is compensated so that ``E[S_t] = S_0 exp(mu t)``.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from wavediff.data.simulated import MINUTES_PER_YEAR, SimulatedSource
 from wavediff.errors import ConfigError
 
-MINUTES_PER_YEAR = 365 * 24 * 60
+__all__ = ["MINUTES_PER_YEAR", "MJDParams", "MJDSource", "merton_jumps", "simulate_mjd_log_returns"]
 
 
 @dataclass(frozen=True)
 class MJDParams:
     """Annualised Merton jump-diffusion parameters."""
 
-    mu: float = 0.05
-    sigma: float = 0.2
-    lam: float = 0.1
-    jump_mean: float = -0.02
-    jump_std: float = 0.1
+    mu: float = field(default=0.05, metadata={"help": "annual drift of the price"})
+    sigma: float = field(default=0.2, metadata={"help": "annual diffusion volatility"})
+    lam: float = field(default=0.1, metadata={"help": "jump intensity, jumps per year"})
+    jump_mean: float = field(default=-0.02, metadata={"help": "mean of log jump sizes"})
+    jump_std: float = field(default=0.1, metadata={"help": "std of log jump sizes"})
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -44,17 +45,35 @@ class MJDParams:
         return self.sigma**2 * dt + self.lam * dt * (self.jump_std**2 + self.jump_mean**2)
 
 
+def merton_jumps(lam: float, jump_mean: float, jump_std: float, n_steps: int, dt: float,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Sum of the log jumps in each bar, ``(n_steps,)``: Poisson count, normal sizes."""
+    if lam < 0 or jump_std < 0:
+        raise ConfigError(f"jump lam and jump_std must be >= 0, got {lam} and {jump_std}")
+    n_jumps = rng.poisson(lam * dt, n_steps)
+    # Sum of k iid normal jumps is N(k m, k s^2): one draw per bar, no loop over jumps.
+    return n_jumps * jump_mean + np.sqrt(n_jumps) * jump_std * rng.standard_normal(n_steps)
+
+
 def simulate_mjd_log_returns(
     params: MJDParams, n_steps: int, dt: float, rng: np.random.Generator
 ) -> np.ndarray:
     """Simulate ``n_steps`` log returns of one MJD path. Returns ``(n_steps,)`` float64."""
     if n_steps <= 0:
         raise ConfigError(f"n_steps must be positive, got {n_steps}")
-    if params.sigma < 0 or params.lam < 0 or params.jump_std < 0:
-        raise ConfigError(f"MJD sigma, lam and jump_std must be >= 0, got {params}")
+    if params.sigma < 0:
+        raise ConfigError(f"MJD sigma must be >= 0, got {params.sigma}")
     drift = (params.mu - 0.5 * params.sigma**2 - params.lam * params.jump_compensator) * dt
     diffusion = params.sigma * np.sqrt(dt) * rng.standard_normal(n_steps)
-    n_jumps = rng.poisson(params.lam * dt, n_steps)
-    # Sum of k iid normal jumps is N(k m, k s^2): one draw per bar, no loop over jumps.
-    jumps = n_jumps * params.jump_mean + np.sqrt(n_jumps) * params.jump_std * rng.standard_normal(n_steps)
-    return drift + diffusion + jumps
+    return drift + diffusion + merton_jumps(params.lam, params.jump_mean, params.jump_std, n_steps, dt, rng)
+
+
+class MJDSource(SimulatedSource):
+    """MJD bars. Args: mu, sigma, lam, jump_mean, jump_std (annual; see :class:`MJDParams`) and
+    the common arguments of :class:`SimulatedSource`."""
+
+    name = "mjd"
+    params_type = MJDParams
+
+    def simulate(self, n_steps: int, dt: float, rng: np.random.Generator) -> np.ndarray:
+        return simulate_mjd_log_returns(self.params, n_steps, dt, rng)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from wavediff.errors import DataError
 
@@ -33,6 +35,28 @@ def time_split(n: int, fractions: Mapping[str, float], gap: int, min_len: int) -
     for name, size in zip(names, sizes):
         parts[name] = slice(start, start + size)
         start += size + gap
+    return parts
+
+
+def date_split(times: np.ndarray, starts: Mapping[str, Any], gap: int, min_len: int) -> dict[str, slice]:
+    """Split sorted ``times`` (one per sample) at dates: ``starts`` maps the later parts, in
+    order, to their first date (e.g. ``{val: 2023-01-01, test: 2023-07-01}``); ``train`` is all
+    before the first. Each later part starts ``gap`` samples after its date.
+    """
+    bounds = [np.datetime64(pd.Timestamp(v)) for v in starts.values()]
+    if any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:])):
+        raise DataError(f"split dates must increase, got {dict(starts)}")
+    cuts = [int(np.searchsorted(times, b)) for b in bounds]
+    names = ["train", *starts]
+    edges = [0, *cuts, len(times)]
+    parts = {}
+    for i, name in enumerate(names):
+        start = edges[i] + (gap if i > 0 else 0)
+        stop = edges[i + 1]
+        if stop - start < min_len:
+            raise DataError(f"part '{name}' ({starts.get(name, 'start')} onwards) has {max(stop - start, 0)} "
+                            f"returns after the gap; need at least {min_len} for window_size={min_len}")
+        parts[name] = slice(start, stop)
     return parts
 
 
