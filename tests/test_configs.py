@@ -41,11 +41,19 @@ def test_sampler_options_build(tmp_path, sampler):
 
 
 @pytest.mark.parametrize("data", options("data"))
-def test_data_options_describe_their_source(tmp_path, data):
-    cfg = compose_config("train", [f"data={data}", f"paths.output_root={tmp_path}"], tmp_path / "run")
+def test_data_options_build_and_load(tmp_path, data):
+    extra = ["data.source.days=3", "data.window_size=64"]
+    if data == "csv":
+        from test_csv import daily_frame
+
+        daily_frame(1000).to_csv(tmp_path / "p.csv", index=False)
+        extra = [f"data.path={tmp_path / 'p.csv'}"]
+    cfg = compose_config("train", [f"data={data}", f"paths.output_root={tmp_path}", *extra], tmp_path / "run")
     dm = hydra.utils.instantiate(cfg.data)
     assert dm.image_shape == (2, cfg.data.transform.num_scales, cfg.data.window_size)
-    assert dm.source.n_bars == cfg.data.source.days * 1440
+    dm.setup()
+    assert dm.describe()["source"] == (data if data != "mjd_seed" else "mjd")
+    assert torch.isfinite(dm.images["train"]).all() and len(dm.windows["val"]) > 0
 
 
 @pytest.mark.parametrize("trainer", [t for t in options("trainer") if t != "gpu" or torch.cuda.is_available()])

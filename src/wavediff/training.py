@@ -10,6 +10,7 @@ import hydra
 import lightning as L
 from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from wavediff.config_checks import check_train_config
 from wavediff.errors import ConfigError
@@ -22,7 +23,12 @@ log = logging.getLogger(__name__)
 
 def resolved(cfg: DictConfig) -> dict[str, Any]:
     """The config as plain JSON-able containers, interpolations resolved."""
-    return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)  # type: ignore[return-value]
+    try:
+        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)  # type: ignore[return-value]
+    except MissingMandatoryValue as exc:
+        raise ConfigError(f"{exc.full_key}: missing value; set it, e.g. {exc.full_key}=...") from None
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"{exc.full_key}: {' '.join(str(exc).split()[:30])}") from None
 
 
 def _instantiate(node: DictConfig, key: str, **kwargs: Any) -> Any:
@@ -43,8 +49,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
     ``<run>/resolved_config.yaml``, one ``data_runs`` row, one ``train_runs`` row that always ends
     ``finished``, ``failed`` or ``interrupted``, and one ``generation_runs`` row per sampling.
     """
-    check_train_config(cfg)
     config = resolved(cfg)
+    check_train_config(cfg)
     run_dir = Path(cfg.paths.output_dir).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     L.seed_everything(cfg.seed, workers=True, verbose=False)

@@ -29,7 +29,7 @@ def simulate_to_csv(source: Any, out: Path, registry: Registry) -> tuple[int, Pa
 
     Returns ``(data run id, csv path, data)``. The row ends ``failed`` if writing fails.
     """
-    with registry.track(DataRun, source=type(source).__name__, git_commit=git_commit(Path(__file__).parent)) as row_id:
+    with registry.track(DataRun, source=getattr(source, "name", type(source).__name__), git_commit=git_commit(Path(__file__).parent)) as row_id:
         data = source.load()
         path = write_bars_csv(data, out)
         registry.update(DataRun, row_id, source=data.source, params=data.params, n_rows=len(data.bars),

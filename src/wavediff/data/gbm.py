@@ -15,6 +15,10 @@ class GBMParams:
     mu: float = field(default=0.05, metadata={"help": "annual drift of the price"})
     sigma: float = field(default=0.2, metadata={"help": "annual volatility"})
 
+    def validate(self) -> None:
+        if self.sigma < 0:
+            raise ConfigError(f"GBM sigma must be >= 0, got {self.sigma}")
+
     def log_return_mean(self, dt: float) -> float:
         return (self.mu - 0.5 * self.sigma**2) * dt
 
@@ -24,8 +28,7 @@ class GBMParams:
 
 def simulate_gbm_log_returns(params: GBMParams, n_steps: int, dt: float, rng: np.random.Generator) -> np.ndarray:
     """``(n_steps,)`` iid log returns ``N((mu - sigma^2/2) dt, sigma^2 dt)``."""
-    if params.sigma < 0:
-        raise ConfigError(f"GBM sigma must be >= 0, got {params.sigma}")
+    params.validate()
     return params.log_return_mean(dt) + params.sigma * np.sqrt(dt) * rng.standard_normal(n_steps)
 
 

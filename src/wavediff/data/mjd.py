@@ -27,6 +27,10 @@ class MJDParams:
     jump_mean: float = field(default=-0.02, metadata={"help": "mean of log jump sizes"})
     jump_std: float = field(default=0.1, metadata={"help": "std of log jump sizes"})
 
+    def validate(self) -> None:
+        if self.sigma < 0 or self.lam < 0 or self.jump_std < 0:
+            raise ConfigError(f"MJD sigma, lam and jump_std must be >= 0, got {self}")
+
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
 
@@ -61,8 +65,7 @@ def simulate_mjd_log_returns(
     """Simulate ``n_steps`` log returns of one MJD path. Returns ``(n_steps,)`` float64."""
     if n_steps <= 0:
         raise ConfigError(f"n_steps must be positive, got {n_steps}")
-    if params.sigma < 0:
-        raise ConfigError(f"MJD sigma must be >= 0, got {params.sigma}")
+    params.validate()
     drift = (params.mu - 0.5 * params.sigma**2 - params.lam * params.jump_compensator) * dt
     diffusion = params.sigma * np.sqrt(dt) * rng.standard_normal(n_steps)
     return drift + diffusion + merton_jumps(params.lam, params.jump_mean, params.jump_std, n_steps, dt, rng)

@@ -41,6 +41,8 @@ class SimulatedSource:
         if days <= 0 or bar_minutes <= 0 or start_price <= 0:
             raise ConfigError(f"{self.name}: days, bar_minutes and start_price must be positive")
         self.params = self.params_type(**model_params)
+        if hasattr(self.params, "validate"):
+            self.params.validate()  # bad parameters fail here, before anything is recorded
         self.days, self.bar_minutes, self.start_price = days, int(bar_minutes), float(start_price)
         self.year, self.month, self.seed = year, month, seed
 
