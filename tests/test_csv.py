@@ -158,3 +158,20 @@ def test_readme_own_data_example(tmp_path):
         # Paths start at the last price of the training part of the CSV.
         bars = pd.read_csv(csv)
         assert bars["close"].min() <= npz["prices"][0, 0] <= bars["close"].max()
+
+
+def test_cache_follows_the_file(tmp_path):
+    import os
+
+    path = write(tmp_path, daily_frame(900))
+
+    def build():
+        dm = WaveletDataModule.from_csv(str(path), window_size=64, transform={"num_scales": 8},
+                                        cache_dir=str(tmp_path / "cache"))
+        dm.setup()
+        return dm
+
+    assert build().cache_hit is False and build().cache_hit is True
+    write(tmp_path, daily_frame(900, seed=9))  # same name, new content
+    os.utime(path, ns=(1, 1))  # and a different stamp, whatever the clock's resolution
+    assert build().cache_hit is False

@@ -101,3 +101,34 @@ def test_window_longer_than_series_is_a_clear_error():
     dm = WaveletDataModule(MJDSource(days=0.1), window_size=256, transform={"num_scales": 8})
     with pytest.raises(DataError, match="too short for window_size=256"):
         dm.setup()
+
+
+def test_disk_cache_hit_and_invalidation(tmp_path):
+    def build(**source_kwargs):
+        dm = WaveletDataModule(MJDSource(days=1, **source_kwargs), window_size=64, stride=32,
+                               transform={"num_scales": 8}, cache_dir=str(tmp_path))
+        dm.setup()
+        return dm
+
+    cold = build(sigma=0.2)
+    assert cold.cache_hit is False and len(list(tmp_path.glob("data-*.pt"))) == 1
+    warm = build(sigma=0.2)
+    assert warm.cache_hit is True
+    for split in cold.images:
+        assert torch.equal(cold.images[split], warm.images[split])
+        assert torch.equal(cold.windows[split], warm.windows[split])
+    assert torch.equal(cold.representation.image_scaler.std, warm.representation.image_scaler.std)
+    assert float(warm.representation.start_price) == float(cold.representation.start_price)
+    assert warm.describe() == cold.describe()
+    changed = build(sigma=0.3)  # a data parameter changed: a new entry, not the old one
+    assert changed.cache_hit is False and len(list(tmp_path.glob("data-*.pt"))) == 2
+
+
+def test_damaged_cache_is_rebuilt(tmp_path):
+    dm = WaveletDataModule(MJDSource(days=1), window_size=64, stride=32, transform={"num_scales": 8},
+                           cache_dir=str(tmp_path))
+    path = dm.cache_path()
+    path.write_bytes(b"not a torch file")
+    dm.setup()
+    assert dm.cache_hit is False and len(dm.windows["train"]) > 0
+    assert torch.load(path, weights_only=True)["windows"]["train"].shape == dm.windows["train"].shape

@@ -80,6 +80,12 @@ class CSVSource:
         self.price_column, self.time_column = price_column, time_column
         self.ticker_column, self.missing = ticker_column, missing
 
+    def cache_key(self) -> dict[str, Any]:
+        """Files (with size and modification time) and options: a changed file is a new key."""
+        files = [(str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in expand_paths(self.path)]
+        return {"source": "csv", "files": files, "price_column": self.price_column,
+                "time_column": self.time_column, "ticker_column": self.ticker_column, "missing": self.missing}
+
     def load(self) -> PriceData:
         frames, cleaning = [], {}
         for file in expand_paths(self.path):

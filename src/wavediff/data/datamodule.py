@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -14,7 +17,14 @@ from torch.utils.data import DataLoader, TensorDataset
 from wavediff.data.sources import PriceData
 from wavediff.data.windows import date_split, sliding_windows, time_split
 from wavediff.errors import DataError
+from wavediff.hashing import config_hash
 from wavediff.transforms.representation import WaveletRepresentation
+
+
+log = logging.getLogger(__name__)
+
+# Bump when the cached content or its meaning changes, so old cache files are not reused.
+CACHE_FORMAT = 1
 
 
 class WaveletDataModule(L.LightningDataModule):
@@ -33,12 +43,15 @@ class WaveletDataModule(L.LightningDataModule):
             ``{val: 2023-01-01, test: 2023-07-01}`` (train is everything before ``val``).
         transform: keyword arguments of :class:`WaveletRepresentation` other than ``window_size``.
         batch_size, num_workers: data loader settings.
+        cache_dir: where windows, images and fitted scalers are cached on disk, keyed by a hash of
+            everything that determines them (source parameters or file stamps, windowing, splits,
+            transform); ``None`` disables the disk cache.
     """
 
     def __init__(self, source: Any, window_size: int = 256, stride: int = 64,
                  splits: Mapping[str, float] | None = None, transform: Mapping[str, Any] | None = None,
                  split_dates: Mapping[str, str] | None = None, batch_size: int = 16,
-                 num_workers: int = 0, encode_batch_size: int = 512) -> None:
+                 num_workers: int = 0, encode_batch_size: int = 512, cache_dir: str | None = None) -> None:
         super().__init__()
         self.source = source
         self.window_size, self.stride = int(window_size), int(stride)
@@ -47,7 +60,10 @@ class WaveletDataModule(L.LightningDataModule):
         self.batch_size, self.num_workers = batch_size, num_workers
         self.encode_batch_size = encode_batch_size
         self.representation = WaveletRepresentation(window_size=self.window_size, **dict(transform or {}))
+        self.cache_dir = Path(cache_dir) if cache_dir else None
         self.price_data: PriceData | None = None
+        self.cache_hit: bool | None = None  # after setup: whether the disk cache was used
+        self._description: dict[str, Any] = {}
         self.windows: dict[str, torch.Tensor] = {}  # split -> log returns (N, T)
         self.images: dict[str, torch.Tensor] = {}  # split -> normalised images (N, 2, S, T)
 
@@ -55,9 +71,42 @@ class WaveletDataModule(L.LightningDataModule):
     def image_shape(self) -> tuple[int, int, int]:
         return self.representation.image_shape
 
+    def cache_path(self) -> Path | None:
+        """File of this data configuration in ``cache_dir``, or ``None`` when not cacheable."""
+        key_fn = getattr(self.source, "cache_key", None)
+        if self.cache_dir is None or key_fn is None:
+            return None
+        key = config_hash({"format": CACHE_FORMAT, "source": key_fn(), "window_size": self.window_size,
+                           "stride": self.stride, "splits": self.splits, "split_dates": self.split_dates,
+                           "representation": self.representation.config()})
+        return self.cache_dir / f"data-{key[:20]}.pt"
+
     def setup(self, stage: str | None = None) -> None:
         if self.images:  # computed once per data module
             return
+        path = self.cache_path()
+        if path is not None and path.is_file():
+            try:
+                cached = torch.load(path, map_location="cpu", weights_only=True)
+                self.windows, self.images = cached["windows"], cached["images"]
+                self.representation.load_state_dict(cached["representation"])
+                self._description = cached["description"]
+                self.cache_hit = True
+                log.info("data: loaded from cache %s", path)
+                return
+            except Exception as exc:  # a stale or damaged cache is rebuilt, never trusted
+                log.warning("data: ignoring unreadable cache %s (%s)", path, exc)
+        self.cache_hit = False
+        self._build()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            torch.save({"windows": self.windows, "images": self.images,
+                        "representation": self.representation.state_dict(),
+                        "description": self._description}, tmp)
+            tmp.replace(path)
+
+    def _build(self) -> None:
         self.price_data = self.source.load()
         bars = self.price_data.bars
         series = bars.groupby("series", sort=False) if "series" in bars else [(self.price_data.source, bars)]
@@ -93,6 +142,8 @@ class WaveletDataModule(L.LightningDataModule):
                     self.representation.encode(chunk)
                     for chunk in windows.split(self.encode_batch_size)
                 ])
+        self._description = {"source": self.price_data.source, "params": self.price_data.params,
+                             "n_rows": len(self.price_data.bars)}
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         if split not in self.images:
@@ -122,8 +173,7 @@ class WaveletDataModule(L.LightningDataModule):
 
     def describe(self) -> dict[str, Any]:
         """Counts and parameters for the registry and logs."""
-        assert self.price_data is not None, "call setup() first"
-        return {"source": self.price_data.source, "params": self.price_data.params,
-                "n_rows": len(self.price_data.bars),
+        assert self._description, "call setup() first"
+        return {**self._description,
                 "n_windows": {k: int(v.shape[0]) for k, v in self.windows.items()},
                 "image_shape": list(self.image_shape)}

@@ -55,6 +55,12 @@ class SimulatedSource:
     def n_bars(self) -> int:
         return int(self.days * 24 * 60 / self.bar_minutes)
 
+    def cache_key(self) -> dict[str, Any]:
+        """Everything that determines the simulated bars (for the data module's disk cache)."""
+        return {"source": f"{type(self).__module__}.{type(self).__qualname__}", **asdict(self.params),
+                "days": self.days, "bar_minutes": self.bar_minutes, "start_price": self.start_price,
+                "year": self.year, "month": self.month, "seed": self.seed}
+
     def simulate(self, n_steps: int, dt: float, rng: np.random.Generator) -> np.ndarray:
         """``(n_steps,)`` log returns of one path."""
         raise NotImplementedError

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import socket
 import subprocess
@@ -18,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from wavediff.errors import WaveDiffError
+from wavediff.hashing import config_hash
 from wavediff.registry.tables import Base, DataRun, GenerationRun, TrainRun, utcnow
 
 RunT = TypeVar("RunT", DataRun, TrainRun, GenerationRun)
@@ -37,11 +36,6 @@ def git_commit(cwd: str | os.PathLike | None = None) -> str | None:
         return sha + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return None
-
-
-def config_hash(config: dict[str, Any]) -> str:
-    """Stable SHA-256 of a JSON-able config (keys sorted)."""
-    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
