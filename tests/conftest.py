@@ -52,3 +52,19 @@ def run_script(script: str, *args: str, cwd: Path, timeout: float = 300,
     if check and proc.returncode != 0:
         raise AssertionError(f"{script} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """One 2-epoch smoke training run shared by the tests that only read its outputs.
+
+    Returns ``(output root, run dir, final metrics)``.
+    """
+    from wavediff.training import train
+
+    root = tmp_path_factory.mktemp("smoke")
+    cfg = compose_config("train", ["experiment=smoke", f"paths.output_root={root}",
+                                   "trainer.max_epochs=2"], root / "run")
+    metrics = train(cfg)
+    GlobalHydra.instance().clear()
+    return root, root / "run", metrics

@@ -14,23 +14,12 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import ROOT, compose_config, run_script
-from wavediff.training import train
+from conftest import ROOT, run_script
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(db) as conn:
         return conn.execute(sql).fetchall()
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """One smoke training run shared by the tests that only read its outputs."""
-    root = tmp_path_factory.mktemp("smoke")
-    cfg = compose_config("train", ["experiment=smoke", f"paths.output_root={root}",
-                                   "trainer.max_epochs=2"], root / "run")
-    metrics = train(cfg)
-    return root, root / "run", metrics
 
 
 def test_smoke_run_writes_checkpoint_samples_and_tensorboard(trained):

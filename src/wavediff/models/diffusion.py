@@ -34,13 +34,15 @@ class DiffusionModule(L.LightningModule):
         optimizer: Hydra config of the optimizer (``_target_`` + kwargs, without ``params``).
         lr_warmup_steps: linear learning-rate warm-up, in optimizer steps.
         ema_decay: maximum EMA decay (warmed up as ``(1 + n) / (10 + n)``).
+        compile: ``torch.compile`` the training network in place (state-dict keys unchanged, so
+            checkpoints load either way); worth it on GPUs, slow to start on CPUs.
         representation: the fitted :class:`WaveletRepresentation`, or its ``config()`` dict when
             rebuilding from a checkpoint (its fitted scalers then come from the state dict).
     """
 
     def __init__(self, net: Mapping[str, Any], noise_scheduler: Mapping[str, Any],
                  optimizer: Mapping[str, Any], representation: WaveletRepresentation | Mapping[str, Any],
-                 lr_warmup_steps: int = 100, ema_decay: float = 0.999) -> None:
+                 lr_warmup_steps: int = 100, ema_decay: float = 0.999, compile: bool = False) -> None:
         super().__init__()
         if not isinstance(representation, WaveletRepresentation):
             representation = WaveletRepresentation(**_plain(representation))
@@ -57,6 +59,8 @@ class DiffusionModule(L.LightningModule):
         self.net = UNet2DModel(sample_size=(scales, time), in_channels=channels,
                                out_channels=channels, **net_kwargs)
         self.ema_net = make_ema(self.net, ema_decay)
+        if compile:
+            self.net.compile()
         self.noise_scheduler = DDPMScheduler(**self.hparams.noise_scheduler)
 
     @property

@@ -5,6 +5,7 @@ Used by the sampling callback, ``scripts/generate.py`` and evaluation alike.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,12 +73,15 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
         x = torch.randn((count, *module.image_shape), generator=generator).to(device)
         x = x * scheduler.init_noise_sigma
         alphas = scheduler.alphas_cumprod.to(device) if sampler.project else None
+        step_kwargs = dict(sampler.step_kwargs)
+        if "generator" in inspect.signature(scheduler.step).parameters:  # stochastic steps
+            step_kwargs["generator"] = generator
         for t in scheduler.timesteps:
             model_input = scheduler.scale_model_input(x, t)
             eps = net(model_input, t.to(device)).sample
             if alphas is not None:
                 eps = _epsilon_through_projection(module, x, eps, alphas[int(t)])
-            x = scheduler.step(eps, t, x, generator=generator, **dict(sampler.step_kwargs)).prev_sample
+            x = scheduler.step(eps, t, x, **step_kwargs).prev_sample
             if bar is not None:
                 bar.update(1)
         network_evals = len(scheduler.timesteps)
