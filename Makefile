@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install train test test-slow tensorboard clean help
+.PHONY: install train test test-slow bench tensorboard clean help
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -29,6 +29,9 @@ test: $(STAMP)  ## fast test suite (a few minutes on 2 CPU cores)
 
 test-slow: $(STAMP)  ## long tests only
 	$(PY) -m pytest -m slow $(ARGS)
+
+bench: $(STAMP)  ## speed benchmark: prints a table, writes outputs/bench/bench.json
+	$(PY) scripts/bench.py $(ARGS)
 
 tensorboard: $(STAMP)  ## TensorBoard over every run in outputs/
 	$(VENV)/bin/tensorboard --logdir outputs

@@ -1,0 +1,274 @@
+"""Side-by-side speed measurements for ``scripts/bench.py``: every ratio comes from one run.
+
+Each figure is the median of ``repeats`` timings after one warm-up call. Nothing here asserts a
+speed; the script prints a table and writes JSON.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from omegaconf import OmegaConf
+
+from wavediff.data.datamodule import WaveletDataModule
+from wavediff.data.mjd import MJDSource
+from wavediff.models.diffusion import DiffusionModule
+from wavediff.sampling.generate import generate
+from wavediff.transforms.cwt import MorletCWT
+from wavediff.transforms.representation import WaveletRepresentation
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+@dataclass(frozen=True)
+class BenchSize:
+    """Problem sizes: the default data config, or a quick one for tests."""
+
+    window_size: int = 256
+    num_scales: int = 32
+    n_windows: int = 256  # transform benchmark batch
+    days: float = 30
+    batch_size: int = 16
+    seed_image: int = 128  # the seed's resized scalogram side
+    num_train_timesteps: int = 1000
+    n_series: int = 4  # series per sampling run
+    models: tuple[str, ...] = ("unet_tiny", "unet_small")
+    matmul_n: int = 2048
+    repeats: int = 3
+
+
+QUICK = BenchSize(window_size=64, num_scales=16, n_windows=32, days=2, batch_size=8, seed_image=32,
+                  num_train_timesteps=20, n_series=2, models=("unet_tiny",), matmul_n=512, repeats=2)
+
+
+def timed(fn: Callable[[], Any], repeats: int) -> float:
+    """Median wall time of ``fn()`` in seconds, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_rss_mb(fn: Callable[[], Any]) -> tuple[Any, float | None]:
+    """Run ``fn`` and return its result and the process's peak resident memory during it (Linux)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
+    except OSError:
+        return fn(), None
+    result = fn()
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return result, int(line.split()[1]) / 1024
+    return result, None
+
+
+def seed_scalogram_batch(windows: np.ndarray, num_scales: int, side: int) -> torch.Tensor:
+    """The seed's image pipeline: per-window ``pywt.cwt`` (real ``morl``), magnitude, min-max,
+    bilinear resize to ``side x side``. Returns ``(N, 1, side, side)``."""
+    import pywt
+
+    images = []
+    for window in windows:
+        coeffs, _ = pywt.cwt(window, np.arange(1, num_scales + 1), "morl")
+        mag = np.abs(coeffs)
+        mag = (mag - mag.min()) / (mag.max() - mag.min() + 1e-12)
+        img = torch.from_numpy(mag).float()[None, None]
+        images.append(F.interpolate(img, size=(side, side), mode="bilinear", align_corners=False)[0])
+    return torch.stack(images)
+
+
+def bench_transform(size: BenchSize, windows: torch.Tensor) -> dict[str, Any]:
+    cwt = MorletCWT(size.window_size, size.num_scales)
+    x = windows[: size.n_windows]
+    ours = timed(lambda: cwt(x), size.repeats)
+    images = cwt(x)
+    inverse = timed(lambda: cwt.inverse(images), size.repeats)
+    seed = timed(lambda: seed_scalogram_batch(x.numpy(), size.num_scales, size.seed_image), size.repeats)
+    n = len(x)
+    return {"windows": n, "ours_windows_per_s": n / ours, "inverse_windows_per_s": n / inverse,
+            "seed_windows_per_s": n / seed, "speedup_vs_seed": seed / ours}
+
+
+def bench_dataset(size: BenchSize, cache_dir: Path) -> dict[str, Any]:
+    def build() -> WaveletDataModule:
+        dm = WaveletDataModule(MJDSource(days=size.days, lam=2000.0, jump_mean=-0.001, jump_std=0.003),
+                               window_size=size.window_size, stride=size.window_size // 4,
+                               transform={"num_scales": size.num_scales}, cache_dir=str(cache_dir),
+                               batch_size=size.batch_size)
+        dm.setup()
+        return dm
+
+    colds, warms = [], []
+    for _ in range(size.repeats):
+        for f in cache_dir.glob("data-*.pt"):
+            f.unlink()
+        start = time.perf_counter()
+        cold = build()
+        colds.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        warm = build()
+        warms.append(time.perf_counter() - start)
+        assert cold.cache_hit is False and warm.cache_hit is True
+    loader = warm.train_dataloader()
+    fetch = timed(lambda: [b for b in loader], size.repeats) / len(loader)
+    return {"cold_s": statistics.median(colds), "cached_s": statistics.median(warms),
+            "speedup": statistics.median(colds) / statistics.median(warms),
+            "train_windows": int(len(warm.windows["train"])), "batch_fetch_s": fetch, "_dm": warm}
+
+
+def _net_kwargs(model: str) -> dict[str, Any]:
+    base = OmegaConf.load(CONFIGS / "model" / "unet_small.yaml")
+    cfg = base if model == "unet_small" else OmegaConf.merge(base, OmegaConf.load(CONFIGS / "model" / f"{model}.yaml"))
+    return {k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k != "defaults"}
+
+
+def _module(model: str, rep: WaveletRepresentation, timesteps: int) -> DiffusionModule:
+    cfg = _net_kwargs(model)
+    return DiffusionModule(net=cfg["net"], noise_scheduler={**cfg["noise_scheduler"], "num_train_timesteps": timesteps},
+                           optimizer=cfg["optimizer"], representation=rep)
+
+
+def bench_training(size: BenchSize, fetch_s: float) -> list[dict[str, Any]]:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    rows = []
+    for model in size.models:
+        for label, shape in (("wavediff", (2, size.num_scales, size.window_size)),
+                             ("seed-like", (1, size.seed_image, size.seed_image))):
+            from diffusers import UNet2DModel
+
+            kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in _net_kwargs(model)["net"].items()}
+            net = UNet2DModel(sample_size=shape[1:], in_channels=shape[0], out_channels=shape[0], **kwargs)
+            opt = torch.optim.AdamW(net.parameters(), lr=1e-4)
+            x = torch.randn(size.batch_size, *shape)
+            t = torch.randint(0, 1000, (size.batch_size,))
+
+            def step() -> None:
+                loss = F.mse_loss(net(x, t).sample, x)
+                loss.backward()
+                opt.step()
+                opt.zero_grad(set_to_none=True)
+
+            seconds = timed(step, size.repeats)
+            with FlopCounterMode(display=False) as counter:
+                step()
+            flops = counter.get_total_flops()
+            rows.append({"model": model, "input": label, "shape": list(shape), "s_per_step": seconds,
+                         "windows_per_s": size.batch_size / seconds, "gflop_per_step": flops / 1e9,
+                         "gflop_per_s": flops / seconds / 1e9,
+                         "loader_wait_fraction": fetch_s / seconds if label == "wavediff" else None})
+            del net, opt
+            gc.collect()
+    return rows
+
+
+def bench_sampling(size: BenchSize, samplers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    rep = WaveletRepresentation(size.window_size, size.num_scales)
+    module = _module(size.models[-1], rep, size.num_train_timesteps).eval()
+    rows = []
+    for name, cfg in samplers.items():
+        full = cfg.get("steps") is None
+        repeats = 1 if full and size.num_train_timesteps > 100 else size.repeats  # the full schedule is long
+        holder: dict[str, Any] = {}
+
+        def run() -> None:
+            holder["samples"] = generate(module, size.n_series, cfg, seed=0, batch_size=size.n_series)
+
+        _, rss = peak_rss_mb(run)
+        seconds = statistics.median([_time_once(run) for _ in range(repeats)])
+        rows.append({"sampler": name, "model": size.models[-1], "network_evals": holder["samples"].network_evals,
+                     "series_per_s": size.n_series / seconds, "s_per_run": seconds, "repeats": repeats,
+                     "peak_rss_mb": rss})
+    ddpm = next((r for r in rows if r["sampler"] == "ddpm"), None)
+    for r in rows:
+        r["speedup_vs_ddpm"] = ddpm["s_per_run"] / r["s_per_run"] if ddpm else None
+    return rows
+
+
+def _time_once(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bench_matmul(size: BenchSize) -> dict[str, Any]:
+    n = size.matmul_n
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    seconds = timed(lambda: a @ b, max(size.repeats, 5))
+    return {"n": n, "gflop_per_s": 2 * n**3 / seconds / 1e9}
+
+
+def load_sampler_configs(steps_override: int | None = None) -> dict[str, dict[str, Any]]:
+    configs = {}
+    for path in sorted((CONFIGS / "sampler").glob("*.yaml")):
+        cfg = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+        if steps_override and cfg.get("steps") is not None:
+            cfg["steps"] = min(cfg["steps"], steps_override)
+        configs[path.stem] = cfg
+    return configs
+
+
+def run_all(size: BenchSize, cache_dir: Path, sampler_steps: int | None = None,
+            log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run every section; returns the JSON-able results."""
+    torch.manual_seed(0)
+    log("dataset build (cold vs cached) ...")
+    dataset = bench_dataset(size, cache_dir)
+    dm = dataset.pop("_dm")
+    log("transform (batched complex CWT vs seed per-window pywt + resize) ...")
+    transform = bench_transform(size, dm.windows["train"])
+    log("training steps ...")
+    training = bench_training(size, dataset["batch_fetch_s"])
+    log("sampling ...")
+    sampling = bench_sampling(size, load_sampler_configs(sampler_steps))
+    log("matmul reference ...")
+    matmul = bench_matmul(size)
+    for row in training:
+        row["fraction_of_matmul"] = row["gflop_per_s"] / matmul["gflop_per_s"]
+    return {"size": size.__dict__, "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "transform": transform, "dataset": dataset, "training": training, "sampling": sampling,
+            "matmul": matmul}
+
+
+def format_report(results: dict[str, Any]) -> str:
+    """Plain-text tables of :func:`run_all` results."""
+    t, d, m = results["transform"], results["dataset"], results["matmul"]
+    lines = [
+        f"torch {results['torch']}, {results['threads']} threads; medians of {results['size']['repeats']} repeats",
+        "",
+        "transform                         windows/s",
+        f"  ours, batched complex CWT      {t['ours_windows_per_s']:12.0f}",
+        f"  ours, exact inverse            {t['inverse_windows_per_s']:12.0f}",
+        f"  seed, pywt morl + resize       {t['seed_windows_per_s']:12.0f}",
+        f"  speed-up vs seed               {t['speedup_vs_seed']:12.1f}x",
+        "",
+        f"dataset build: cold {d['cold_s']:.3f} s, cached {d['cached_s']:.3f} s ({d['speedup']:.1f}x); "
+        f"batch fetch {d['batch_fetch_s'] * 1e3:.2f} ms",
+        "",
+        "training          input       shape            s/step  windows/s  GFLOP/s  of matmul  loader wait",
+    ]
+    for r in results["training"]:
+        wait = f"{100 * r['loader_wait_fraction']:.2f}%" if r["loader_wait_fraction"] is not None else "-"
+        lines.append(f"  {r['model']:15s} {r['input']:10s} {str(tuple(r['shape'])):15s} {r['s_per_step']:7.3f}"
+                     f" {r['windows_per_s']:10.1f} {r['gflop_per_s']:8.1f} {100 * r['fraction_of_matmul']:9.1f}%"
+                     f"  {wait:>10s}")
+    lines += ["", "sampling          NFE   series/s   s/run  vs DDPM  peak RSS MB"]
+    for r in results["sampling"]:
+        rss = f"{r['peak_rss_mb']:.0f}" if r["peak_rss_mb"] else "-"
+        ratio = f"{r['speedup_vs_ddpm']:.1f}x" if r["speedup_vs_ddpm"] else "-"
+        lines.append(f"  {r['sampler']:14s} {r['network_evals']:5d} {r['series_per_s']:10.3f} {r['s_per_run']:7.2f}"
+                     f" {ratio:>8s} {rss:>12s}")
+    lines += ["", f"matmul {m['n']}x{m['n']} float32: {m['gflop_per_s']:.1f} GFLOP/s"]
+    return "\n".join(lines)
