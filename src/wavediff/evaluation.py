@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import hydra
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from wavediff.errors import CheckpointError, ConfigError
 from wavediff.generation import resolve_checkpoint
+from wavediff.instantiation import instantiate
 from wavediff.metrics.report import compare_to_real, markdown_table
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry
@@ -33,7 +33,7 @@ def run_config(checkpoint: Path, train_run_id: int | None, registry: Registry) -
 
 def real_windows(config: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """``(held-out windows, training windows)`` of the run's data config, ``(M, T)`` each."""
-    dm = hydra.utils.instantiate(config["data"])
+    dm = instantiate(config["data"], "data")
     dm.setup()
     held_out = [dm.windows[k].numpy() for k in ("val", "test") if k in dm.windows]
     if not held_out:

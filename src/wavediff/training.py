@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import hydra
 import lightning as L
 from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
@@ -14,6 +13,7 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from wavediff.config_checks import check_train_config
 from wavediff.errors import ConfigError
+from wavediff.instantiation import instantiate
 from wavediff.registry.callback import RegistryCallback
 from wavediff.registry.store import Registry, git_commit
 from wavediff.registry.tables import DataRun, TrainRun, utcnow
@@ -29,17 +29,6 @@ def resolved(cfg: DictConfig) -> dict[str, Any]:
         raise ConfigError(f"{exc.full_key}: missing value; set it, e.g. {exc.full_key}=...") from None
     except OmegaConfBaseException as exc:
         raise ConfigError(f"{exc.full_key}: {' '.join(str(exc).split()[:30])}") from None
-
-
-def _instantiate(node: DictConfig, key: str, **kwargs: Any) -> Any:
-    try:
-        return hydra.utils.instantiate(node, **kwargs)
-    except hydra.errors.InstantiationException as exc:
-        cause = exc.__cause__ or exc
-        if isinstance(cause, Exception) and type(cause).__module__.startswith("wavediff"):
-            raise cause from None
-        detail = " ".join(str(cause).split()) if cause is not exc else str(exc).splitlines()[0]
-        raise ConfigError(f"{key}: {type(cause).__name__}: {detail}") from exc
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
@@ -58,15 +47,15 @@ def train(cfg: DictConfig) -> dict[str, float]:
     if writer:
         (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(config))
 
-    datamodule = _instantiate(cfg.data, "data")
+    datamodule = instantiate(cfg.data, "data")
     datamodule.setup("fit")
     described = datamodule.describe()
     log.info("data: %s rows, windows %s, image %s", described["n_rows"], described["n_windows"],
              described["image_shape"])
-    model = _instantiate(cfg.model, "model", representation=datamodule.representation)
-    callbacks = [_instantiate(node, f"callbacks.{name}") for name, node in (cfg.get("callbacks") or {}).items()
+    model = instantiate(cfg.model, "model", representation=datamodule.representation)
+    callbacks = [instantiate(node, f"callbacks.{name}") for name, node in (cfg.get("callbacks") or {}).items()
                  if node is not None and "_target_" in node]
-    loggers = [_instantiate(node, f"logger.{name}") for name, node in (cfg.get("logger") or {}).items()
+    loggers = [instantiate(node, f"logger.{name}") for name, node in (cfg.get("logger") or {}).items()
                if node is not None and "_target_" in node]
 
     registry = Registry(cfg.registry.url) if writer else None
@@ -90,7 +79,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     with _tracked(registry, row) as run_id:
         if registry is not None:
             callbacks.append(RegistryCallback(registry, run_id))
-        trainer: L.Trainer = _instantiate(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
+        trainer: L.Trainer = instantiate(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
                                           default_root_dir=str(run_dir))
         trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}

@@ -19,3 +19,12 @@ class PriceData:
     bars: pd.DataFrame
     source: str
     params: dict[str, Any] = field(default_factory=dict)
+
+
+def __getattr__(name: str):  # noqa: ANN202
+    # Configs saved before the simulators got their own modules name this path.
+    if name == "MJDSource":
+        from wavediff.data.mjd import MJDSource
+
+        return MJDSource
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
