@@ -46,7 +46,7 @@ def test_cleaning_sorts_drops_duplicates_and_applies_missing_policy(tmp_path):
     dropped = CSVSource(str(path)).load()
     assert dropped.bars["timestamp"].is_monotonic_increasing
     assert len(dropped.bars) == 29
-    assert dropped.params["cleaning"]["prices"] == {"rows": 29, "duplicates_dropped": 1, "missing_dropped": 1}
+    assert dropped.params["cleaning"]["prices.csv"] == {"rows": 29, "duplicates_dropped": 1, "missing_dropped": 1}
     filled = CSVSource(str(path), missing="ffill").load()
     assert len(filled.bars) == 30
     assert filled.bars["close"].iloc[5] == pytest.approx(frame["Adj Close"].iloc[4])
@@ -79,7 +79,7 @@ def test_missing_file_and_empty_glob(tmp_path):
 def test_too_few_rows_says_how_many_are_needed(tmp_path):
     path = write(tmp_path, daily_frame(100))
     dm = WaveletDataModule.from_csv(str(path), window_size=64, transform={"num_scales": 8})
-    with pytest.raises(DataError, match=r"prices: series of 99 returns is too short .* need at least \d+"):
+    with pytest.raises(DataError, match=r"prices.csv: series of 99 returns is too short .* need at least \d+"):
         dm.setup()
 
 
@@ -91,7 +91,7 @@ def test_several_tickers_and_files_never_share_a_window(tmp_path):
     dm = WaveletDataModule.from_csv([str(path), str(tmp_path / "third.csv")], window_size=32, stride=4,
                                     transform={"num_scales": 8})
     dm.setup()
-    assert dm.price_data.params["series"] == ["two:AAA", "two:BBB", "third"]
+    assert dm.price_data.params["series"] == ["two.csv:AAA", "two.csv:BBB", "third.csv"]
     singles = 0
     for frame in (a, b, daily_frame(400, 20.0, seed=3)):
         one = tmp_path / "one.csv"

@@ -61,17 +61,24 @@ def timed(fn: Callable[[], Any], repeats: int) -> float:
     return statistics.median(times)
 
 
+def _status_mb(field: str) -> float | None:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
 def peak_rss_mb(fn: Callable[[], Any]) -> tuple[Any, float | None]:
-    """Run ``fn`` and return its result and the process's peak resident memory during it (Linux)."""
+    """Run ``fn``; return its result and how far the process's resident memory peaked above where
+    it stood before the call, in MB (Linux; ``None`` elsewhere)."""
     try:
-        Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark
+        Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark to the current RSS
+        before = _status_mb("VmRSS")
     except OSError:
         return fn(), None
     result = fn()
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return result, int(line.split()[1]) / 1024
-    return result, None
+    peak = _status_mb("VmHWM")
+    return result, (peak - before) if peak is not None and before is not None else None
 
 
 def seed_scalogram_batch(windows: np.ndarray, num_scales: int, side: int) -> torch.Tensor:
@@ -178,6 +185,7 @@ def bench_sampling(size: BenchSize, samplers: dict[str, dict[str, Any]]) -> list
     rep = WaveletRepresentation(size.window_size, size.num_scales)
     module = _module(size.models[-1], rep, size.num_train_timesteps).eval()
     rows = []
+    generate(module, 1, {**next(iter(samplers.values())), "steps": 1}, seed=0)  # warm-up
     for name, cfg in samplers.items():
         full = cfg.get("steps") is None
         repeats = 1 if full and size.num_train_timesteps > 100 else size.repeats  # the full schedule is long
@@ -186,11 +194,11 @@ def bench_sampling(size: BenchSize, samplers: dict[str, dict[str, Any]]) -> list
         def run() -> None:
             holder["samples"] = generate(module, size.n_series, cfg, seed=0, batch_size=size.n_series)
 
-        _, rss = peak_rss_mb(run)
-        seconds = statistics.median([_time_once(run) for _ in range(repeats)])
+        seconds_first, rss = peak_rss_mb(lambda: _time_once(run))  # peak memory of a timed run
+        seconds = statistics.median([seconds_first] + [_time_once(run) for _ in range(repeats - 1)])
         rows.append({"sampler": name, "model": size.models[-1], "network_evals": holder["samples"].network_evals,
                      "series_per_s": size.n_series / seconds, "s_per_run": seconds, "repeats": repeats,
-                     "peak_rss_mb": rss})
+                     "peak_rss_increase_mb": rss})
     ddpm = next((r for r in rows if r["sampler"] == "ddpm"), None)
     for r in rows:
         r["speedup_vs_ddpm"] = ddpm["s_per_run"] / r["s_per_run"] if ddpm else None
@@ -264,9 +272,9 @@ def format_report(results: dict[str, Any]) -> str:
         lines.append(f"  {r['model']:15s} {r['input']:10s} {str(tuple(r['shape'])):15s} {r['s_per_step']:7.3f}"
                      f" {r['windows_per_s']:10.1f} {r['gflop_per_s']:8.1f} {100 * r['fraction_of_matmul']:9.1f}%"
                      f"  {wait:>10s}")
-    lines += ["", "sampling          NFE   series/s   s/run  vs DDPM  peak RSS MB"]
+    lines += ["", "sampling          NFE   series/s   s/run  vs DDPM  +peak RSS MB"]
     for r in results["sampling"]:
-        rss = f"{r['peak_rss_mb']:.0f}" if r["peak_rss_mb"] else "-"
+        rss = f"{r['peak_rss_increase_mb']:.0f}" if r["peak_rss_increase_mb"] is not None else "-"
         ratio = f"{r['speedup_vs_ddpm']:.1f}x" if r["speedup_vs_ddpm"] else "-"
         lines.append(f"  {r['sampler']:14s} {r['network_evals']:5d} {r['series_per_s']:10.3f} {r['s_per_run']:7.2f}"
                      f" {ratio:>8s} {rss:>12s}")

@@ -131,10 +131,10 @@ class CSVSource:
             raise DataError(f"{file}: non-positive price {prices.iloc[i]} in column '{price_col}' (row {i + 2})")
 
         table = pd.DataFrame({"timestamp": times, "close": prices,
-                              "ticker": raw[ticker_col].astype(str) if ticker_col else file.stem})
+                              "ticker": raw[ticker_col].astype(str) if ticker_col else file.name})
         out = []
         for ticker, group in table.groupby("ticker", sort=False):
-            name = f"{file.stem}:{ticker}" if ticker_col else file.stem
+            name = f"{file.name}:{ticker}" if ticker_col else file.name
             group = group[group["timestamp"].notna()].sort_values("timestamp", kind="stable")
             duplicates = int(group["timestamp"].duplicated().sum())
             group = group.drop_duplicates("timestamp", keep="first")
