@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from wavediff.registry.store import Registry, RegistryError
-from wavediff.registry.tables import DataRun, TrainRun
+from wavediff.registry.tables import DataRun, GenerationRun, TrainRun
 
 
 def test_track_ends_every_row(tmp_path):
@@ -65,3 +65,32 @@ def test_ema_weights_are_checkpointed_and_used_for_sampling(tmp_path):
     rebuilt = DiffusionModule(**{k: v for k, v in module.hparams.items()})
     rebuilt.load_state_dict(state)
     assert torch.equal(generate(rebuilt, 2, sampler, seed=0).returns, before)
+
+
+WRITER = """
+import sys
+from wavediff.registry.store import Registry
+from wavediff.registry.tables import GenerationRun, TrainRun
+reg = Registry(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    run = reg.create(TrainRun, model_name=f"w{sys.argv[3]}", config={"i": i})
+    reg.update(TrainRun, run, epochs_completed=i)
+    reg.create(GenerationRun, train_run_id=run, status="finished")
+"""
+
+
+def test_eight_concurrent_writer_processes_lose_no_row(tmp_path):
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path}/stress.db"
+    Registry(url)  # create the schema once, as a first run would
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, url, "100", str(k)], stderr=subprocess.PIPE, text=True)
+             for k in range(8)]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, errors
+    assert not any("locked" in e for e in errors)
+    reg = Registry(url)
+    runs = reg.all(TrainRun)
+    assert len(runs) == 800 and len(reg.all(GenerationRun)) == 800
+    assert sorted(r.epochs_completed for r in runs if r.model_name == "w3") == list(range(100))

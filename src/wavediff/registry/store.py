@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from wavediff.errors import WaveDiffError
@@ -45,6 +46,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # Let SQLAlchemy's "begin" event issue the BEGIN (pysqlite would defer it to the first write).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # Take the write lock at the start of the transaction: a read-then-write transaction can
+    # then never fail half-way with "database is locked" when another writer got in between.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _is_locked(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
+
+
+WRITE_ATTEMPTS = 5
 
 
 def normalize_url(url: str) -> str:
@@ -70,6 +86,7 @@ class Registry:
             self.engine: Engine = create_engine(self.url)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
+                event.listen(self.engine, "begin", _sqlite_begin_immediate)
             Base.metadata.create_all(self.engine)
         except (SQLAlchemyError, OSError, ValueError) as exc:
             raise RegistryError(f"registry {url}: cannot open ({_one_line(exc)})") from exc
@@ -88,6 +105,19 @@ class Registry:
         finally:
             session.close()
 
+    def _write(self, fn: Any) -> Any:
+        """Run ``fn(session)`` in its own transaction, retrying a bounded number of times if the
+        database stays locked longer than the busy timeout."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self.session() as s:
+                    return fn(s)
+            except RegistryError as exc:
+                if attempt == WRITE_ATTEMPTS - 1 or not _is_locked(exc.__cause__):
+                    raise
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
     # -- generic row helpers -------------------------------------------------------------------
     def create(self, table: type[RunT], **fields: Any) -> int:
         """Insert a row (status ``running`` unless given) with host and pid; returns its id."""
@@ -95,19 +125,24 @@ class Registry:
         fields.setdefault("pid", os.getpid())
         if "config" in fields and fields["config"] is not None and "config_hash" not in fields:
             fields["config_hash"] = config_hash(fields["config"])
-        with self.session() as s:
+
+        def insert(s: Session) -> int:
             row = table(**fields)
             s.add(row)
             s.flush()
             return row.id
 
+        return self._write(insert)
+
     def update(self, table: type[RunT], row_id: int, **fields: Any) -> None:
-        with self.session() as s:
+        def change(s: Session) -> None:
             row = s.get(table, row_id)
             if row is None:
                 raise RegistryError(f"registry: no {table.__tablename__} row with id {row_id}")
             for key, value in fields.items():
                 setattr(row, key, value)
+
+        self._write(change)
 
     def finish(self, table: type[RunT], row_id: int, status: str = "finished",
                error: str | None = None, **fields: Any) -> None:
