@@ -1,0 +1,115 @@
+#!/usr/bin/env python
+"""Query the run registry.
+
+    python scripts/registry.py list [--kind train|data|generation] [--status finished] [--where config.data.window_size=256] [--since 2026-11-01] [--json]
+    python scripts/registry.py show 3 [--kind train]
+    python scripts/registry.py best --metric final_val_loss [--min|--max]
+    python scripts/registry.py compare 3 4
+    python scripts/registry.py export --csv runs.csv [--kind train]
+    python scripts/registry.py verify [--root outputs]
+    python scripts/registry.py gc          # mark dead 'running' runs of this host 'interrupted'
+"""
+
+import argparse
+import json
+import sys
+
+import pandas as pd
+
+from wavediff.cli import one_line_errors
+from wavediff.registry import queries
+from wavediff.registry.store import Registry
+
+LIST_COLUMNS = {
+    "train": ["id", "status", "model_name", "epochs_completed", "final_train_loss", "final_val_loss", "created_at"],
+    "data": ["id", "status", "source", "n_rows", "output_path", "created_at"],
+    "generation": ["id", "status", "train_run_id", "epoch", "sampler", "n_samples", "png_path", "created_at"],
+}
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--url", default="sqlite:///outputs/wavediff.db", help="registry URL (default: %(default)s)")
+    sub = p.add_subparsers(dest="command", required=True)
+    kinds = sorted(queries.TABLES)
+    ls = sub.add_parser("list", help="list runs")
+    ls.add_argument("--kind", choices=kinds, default="train")
+    ls.add_argument("--status", help="only runs with this status")
+    ls.add_argument("--where", action="append", default=[], help="column=value, e.g. config.model.optimizer.lr=0.0005")
+    ls.add_argument("--since", help="only runs created on or after this date")
+    ls.add_argument("--json", action="store_true", help="JSON lines with every column")
+    show = sub.add_parser("show", help="one run: config, results, artifacts, linked runs")
+    show.add_argument("id", type=int)
+    show.add_argument("--kind", choices=kinds, default="train")
+    best = sub.add_parser("best", help="the finished run with the best value of a column")
+    best.add_argument("--metric", required=True, help="column, e.g. final_val_loss")
+    best.add_argument("--kind", choices=kinds, default="train")
+    group = best.add_mutually_exclusive_group()
+    group.add_argument("--min", dest="maximize", action="store_false", help="lowest wins (default)")
+    group.add_argument("--max", dest="maximize", action="store_true", help="highest wins")
+    best.set_defaults(maximize=False)
+    cmp = sub.add_parser("compare", help="config diff and results of two train runs")
+    cmp.add_argument("a", type=int)
+    cmp.add_argument("b", type=int)
+    export = sub.add_parser("export", help="write runs with flattened config as CSV")
+    export.add_argument("--csv", required=True, help="file to write ('-' for stdout)")
+    export.add_argument("--kind", choices=kinds, default="train")
+    verify = sub.add_parser("verify", help="rows with missing files, files with no row")
+    verify.add_argument("--root", default="outputs", help="outputs root to scan (default: %(default)s)")
+    sub.add_parser("gc", help="mark 'running' runs whose process is gone as 'interrupted'")
+    return p.parse_args()
+
+
+@one_line_errors
+def main() -> None:
+    args = parse_args()
+    registry = Registry(args.url)
+    if args.command == "list":
+        frame = queries.runs_frame(registry, args.kind)
+        if not frame.empty:
+            if args.status:
+                frame = frame[frame["status"] == args.status]
+            if args.since:
+                frame = frame[pd.to_datetime(frame["created_at"], utc=True) >= pd.Timestamp(args.since, tz="UTC")]
+            frame = queries.filter_runs(frame, args.where)
+        if args.json:
+            for record in frame.to_dict(orient="records"):
+                print(json.dumps(record, default=str))
+        elif frame.empty:
+            print(f"no {args.kind} runs")
+        else:
+            print(frame[LIST_COLUMNS[args.kind]].to_string(index=False))
+    elif args.command == "show":
+        print(json.dumps(queries.show_run(registry, args.kind, args.id), indent=2, default=str))
+    elif args.command == "best":
+        run = queries.best_run(registry, args.metric, args.maximize, args.kind)
+        print(f"{args.kind} run {run['id']}: {args.metric}={run[args.metric]} "
+              f"(checkpoint {run.get('checkpoint_path')})")
+    elif args.command == "compare":
+        result = queries.compare_runs(registry, args.a, args.b)
+        print(f"{'':40s} {'run ' + str(args.a):>24s} {'run ' + str(args.b):>24s}")
+        for key, (x, y) in {**result["results"], **result["config_diff"]}.items():
+            print(f"{key:40s} {str(x):>24s} {str(y):>24s}")
+    elif args.command == "export":
+        frame = queries.runs_frame(registry, args.kind)
+        frame.to_csv(sys.stdout if args.csv == "-" else args.csv, index=False)
+        if args.csv != "-":
+            print(f"wrote {len(frame)} {args.kind} runs to {args.csv}")
+    elif args.command == "verify":
+        report = queries.verify_artifacts(registry, args.root)
+        for line in report["missing"]:
+            print(f"missing     {line}")
+        for path in report["unreferenced"]:
+            print(f"unreferenced {path}")
+        print(f"{len(report['missing'])} missing, {len(report['unreferenced'])} unreferenced")
+        if report["missing"]:
+            raise SystemExit(1)
+    elif args.command == "gc":
+        dead = queries.mark_dead_runs_interrupted(registry)
+        for kind, run_id in dead:
+            print(f"{kind} run {run_id}: running -> interrupted (process gone)")
+        print(f"{len(dead)} dead runs marked")
+
+
+if __name__ == "__main__":
+    main()
