@@ -183,3 +183,46 @@ def test_evaluate_reports_metrics_with_noise_floors(trained, tmp_path):
     for m in metrics.values():
         assert np.isfinite(m["value"]) and m["floor"] > 0 and m["ratio"] == pytest.approx(m["value"] / m["floor"])
     assert "| ks |" in (tmp_path / "report.md").read_text() and "report:" in proc.stdout
+
+
+def test_resume_continues_the_same_run_row_and_tensorboard(tmp_path):
+    base = [f"paths.output_root={tmp_path}"]
+    run_script("train.py", "experiment=smoke", *base, cwd=tmp_path, check=True)
+    proc = run_script("train.py", "resume=1", "trainer.max_epochs=2", *base, cwd=tmp_path, check=True)
+    assert "train run 1 finished" in proc.stdout
+    db = tmp_path / "wavediff.db"
+    assert rows(db, "select id, status, epochs_completed from train_runs") == [(1, "finished", 2)]
+    assert rows(db, "select count(*) from data_runs") == [(1,)]
+    assert rows(db, "select epoch from generation_runs order by epoch") == [(0,), (1,)]
+    (run_dir,) = [Path(r[0]) for r in rows(db, "select run_dir from train_runs")]
+    assert (run_dir / "samples" / "epoch_001" / "samples.npz").is_file()
+    events = EventAccumulator(str(run_dir / "tensorboard")).Reload()
+    steps = [e.step for e in events.Scalars("train/loss_step")]
+    assert steps == sorted(steps) and len(set(steps)) == len(steps) == 6  # 3 + 3 steps, no restart at 0
+
+
+def test_resume_bad_input(tmp_path):
+    proc = run_script("train.py", "resume=5", f"paths.output_root={tmp_path}", cwd=tmp_path)
+    assert proc.returncode != 0 and "error: resume=5: no train run with that id" in proc.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM])
+def test_sigterm_marks_run_interrupted_and_keeps_a_checkpoint(tmp_path, sig):
+    db = tmp_path / "wavediff.db"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "train.py"), "experiment=smoke", f"paths.output_root={tmp_path}",
+         "trainer.max_epochs=1000", "trainer.limit_train_batches=1", "callbacks.sampling.every_n_epochs=0"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if db.exists() and rows(db, "select count(*) from train_runs where epochs_completed > 1") == [(1,)]:
+                break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.2)
+    proc.send_signal(sig)
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    ((status, ckpt),) = rows(db, "select status, checkpoint_path from train_runs")
+    assert status == "interrupted" and Path(ckpt).is_file()

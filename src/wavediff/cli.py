@@ -47,6 +47,11 @@ def one_line_errors(fn: F) -> F:
             fail(str(exc))
         except KeyboardInterrupt:
             fail("interrupted", code=130)
+        except SystemExit as exc:
+            # Lightning turns SIGTERM into a SystemExit subclass with no code (exit status 0).
+            if type(exc).__name__ == "SIGTERMException":
+                fail("terminated (SIGTERM)", code=143)
+            raise
         except OSError as exc:
             reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
             fail(f"{reason}: {exc.filename}" if exc.filename else reason)

@@ -38,6 +38,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
     ``<run>/resolved_config.yaml``, one ``data_runs`` row, one ``train_runs`` row that always ends
     ``finished``, ``failed`` or ``interrupted``, and one ``generation_runs`` row per sampling.
     """
+    resume_id = None
+    if cfg.get("resume") is not None:
+        cfg, resume_id = resume_config(cfg)
     config = resolved(cfg)
     check_train_config(cfg)
     run_dir = Path(cfg.paths.output_dir).resolve()
@@ -61,7 +64,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
     registry = Registry(cfg.registry.url) if writer else None
     commit = git_commit(Path(__file__).parent) if writer else None
     data_run_id = None
-    if registry is not None:
+    if registry is not None and resume_id is not None:
+        data_run_id = registry.get(TrainRun, resume_id).data_run_id
+    elif registry is not None:
         data_run_id = registry.create(DataRun, status="finished", finished_at=utcnow(),
                                       source=described["source"], params=described["params"],
                                       n_rows=described["n_rows"], config=config["data"],
@@ -76,7 +81,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         num_scales=cfg.data.transform.num_scales, seed=cfg.seed, run_dir=str(run_dir),
         tensorboard_dir=str(tensorboard_dir) if tensorboard_dir else None,
     )
-    with _tracked(registry, row) as run_id:
+    with _tracked(registry, row, resume_id) as run_id:
         if registry is not None:
             callbacks.append(RegistryCallback(registry, run_id))
         trainer: L.Trainer = instantiate(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
@@ -109,8 +114,51 @@ class _NoRegistry:
         return None
 
 
-def _tracked(registry: Registry | None, row: dict[str, Any]) -> Any:
-    return registry.track(TrainRun, **row) if registry is not None else _NoRegistry()
+def _tracked(registry: Registry | None, row: dict[str, Any], resume_id: int | None) -> Any:
+    if registry is None:
+        return _NoRegistry()
+    if resume_id is not None:
+        return registry.track(TrainRun, resume_id=resume_id)
+    return registry.track(TrainRun, **row)
+
+
+def resume_config(cfg: DictConfig) -> tuple[DictConfig, int]:
+    """The stored config of train run ``cfg.resume`` with this command's ``key=value`` overrides
+    (e.g. ``trainer.max_epochs=10``), set to continue from the run's last checkpoint in its own
+    run directory. Returns ``(config, run id)``."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from wavediff.errors import CheckpointError
+
+    registry = Registry(cfg.registry.url)
+    try:
+        run_id = int(cfg.resume)
+    except (TypeError, ValueError):
+        raise ConfigError(f"resume={cfg.resume!r}: expected a train run id") from None
+    row = registry.get(TrainRun, run_id)
+    if row is None:
+        raise CheckpointError(f"resume={run_id}: no train run with that id in {registry.url}")
+    if not row.checkpoint_path or not Path(row.checkpoint_path).is_file():
+        raise CheckpointError(f"resume={run_id}: the run has no checkpoint to resume from "
+                              f"({row.checkpoint_path or 'none recorded'})")
+    try:
+        hydra_cfg = HydraConfig.get()
+        overrides, groups = list(hydra_cfg.overrides.task), set(hydra_cfg.runtime.choices)
+    except ValueError:
+        overrides, groups = [], set()
+    kept = []
+    for item in overrides:
+        key = item.split("=", 1)[0].lstrip("+~")
+        if key in ("resume", "ckpt_path"):
+            continue
+        if key in groups or key.split("/")[0] in groups:
+            raise ConfigError(f"{item}: resume keeps the run's config groups; only key=value overrides "
+                              "such as trainer.max_epochs=10 are allowed")
+        kept.append(item.lstrip("+"))
+    merged = OmegaConf.merge(OmegaConf.create(row.config), OmegaConf.from_dotlist(kept))
+    merged.resume = None
+    merged.ckpt_path = row.checkpoint_path
+    return merged, run_id
 
 
 def _print_summary(run_dir: Path, run_id: int | None, checkpoint: str | None, tensorboard_dir: Any,

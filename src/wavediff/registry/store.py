@@ -157,14 +157,20 @@ class Registry:
             return list(s.scalars(select(table).order_by(table.id)))
 
     @contextmanager
-    def track(self, table: type[RunT], **fields: Any) -> Iterator[int]:
+    def track(self, table: type[RunT], resume_id: int | None = None, **fields: Any) -> Iterator[int]:
         """Create a ``running`` row and always leave it ``finished``, ``failed`` or ``interrupted``.
 
-        Ctrl-C (``KeyboardInterrupt``, or the ``SystemExit`` Lightning raises after handling it)
-        marks the row ``interrupted``; any other exception marks it ``failed`` with its type and
-        message. The exception is re-raised.
+        Ctrl-C (``KeyboardInterrupt``, or the ``SystemExit`` Lightning raises after handling it or
+        a SIGTERM) marks the row ``interrupted``; any other exception marks it ``failed`` with its
+        type and message. The exception is re-raised. With ``resume_id`` the existing row is set
+        back to ``running`` (this process) instead of creating one.
         """
-        row_id = self.create(table, **fields)
+        if resume_id is None:
+            row_id = self.create(table, **fields)
+        else:
+            row_id = resume_id
+            self.update(table, row_id, status="running", finished_at=None, error=None,
+                        host=socket.gethostname(), pid=os.getpid())
         try:
             yield row_id
         except (KeyboardInterrupt, SystemExit) as exc:
