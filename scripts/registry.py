@@ -7,12 +7,13 @@
     python scripts/registry.py compare 3 4
     python scripts/registry.py export --csv runs.csv [--kind train]
     python scripts/registry.py verify [--root outputs]
-    python scripts/registry.py gc          # mark dead 'running' runs of this host 'interrupted'
+    python scripts/registry.py gc [--stale-minutes 30]   # mark dead 'running' runs 'interrupted'
 """
 
 import argparse
 import json
 import sys
+from datetime import timedelta
 
 import pandas as pd
 
@@ -56,7 +57,9 @@ def parse_args() -> argparse.Namespace:
     export.add_argument("--kind", choices=kinds, default="train")
     verify = sub.add_parser("verify", help="rows with missing files, files with no row")
     verify.add_argument("--root", default="outputs", help="outputs root to scan (default: %(default)s)")
-    sub.add_parser("gc", help="mark 'running' runs whose process is gone as 'interrupted'")
+    gc = sub.add_parser("gc", help="mark 'running' runs whose process is gone as 'interrupted'")
+    gc.add_argument("--stale-minutes", type=float, default=None,
+                    help="also runs of any host without a heartbeat for this long (runs beat every 30 s)")
     return p.parse_args()
 
 
@@ -105,7 +108,8 @@ def main() -> None:
         if report["missing"]:
             raise SystemExit(1)
     elif args.command == "gc":
-        dead = queries.mark_dead_runs_interrupted(registry)
+        stale = timedelta(minutes=args.stale_minutes) if args.stale_minutes is not None else None
+        dead = queries.mark_dead_runs_interrupted(registry, stale)
         for kind, run_id in dead:
             print(f"{kind} run {run_id}: running -> interrupted (process gone)")
         print(f"{len(dead)} dead runs marked")

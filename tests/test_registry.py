@@ -94,3 +94,68 @@ def test_eight_concurrent_writer_processes_lose_no_row(tmp_path):
     runs = reg.all(TrainRun)
     assert len(runs) == 800 and len(reg.all(GenerationRun)) == 800
     assert sorted(r.epochs_completed for r in runs if r.model_name == "w3") == list(range(100))
+
+
+def test_registry_with_the_first_schema_is_upgraded_without_losing_rows(tmp_path):
+    from sqlalchemy import create_engine, inspect, text
+
+    from wavediff.registry.migrate import head_revision, upgrade
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = create_engine(url)
+    upgrade(engine, "0001")  # a registry written by the first version
+    with engine.begin() as conn:
+        conn.execute(text("insert into train_runs (status, created_at, epochs_completed, global_step, model_name)"
+                          " values ('finished', '2026-01-01 00:00:00', 3, 30, 'old')"))
+    assert "heartbeat_at" not in {c["name"] for c in inspect(engine).get_columns("train_runs")}
+    engine.dispose()
+    reg = Registry(url)
+    (row,) = reg.all(TrainRun)
+    assert (row.model_name, row.epochs_completed, row.heartbeat_at) == ("old", 3, None)
+    with reg.engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == head_revision()
+    reg.update(TrainRun, row.id, heartbeat_at=row.created_at)
+
+
+def test_registry_from_before_migrations_is_stamped_then_upgraded(tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from wavediff.registry.migrate import head_revision, upgrade
+
+    url = f"sqlite:///{tmp_path}/pre.db"
+    engine = create_engine(url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(text("drop table alembic_version"))  # tables made by create_all, no version
+        conn.execute(text("insert into data_runs (status, created_at, source) values ('finished', '2026-01-01', 'mjd')"))
+    engine.dispose()
+    reg = Registry(url)
+    assert [r.source for r in reg.all(DataRun)] == ["mjd"]
+    with reg.engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == head_revision()
+
+
+def test_gc_uses_heartbeats_for_other_hosts(tmp_path):
+    from datetime import timedelta
+
+    from wavediff.registry.queries import dead_runs
+    from wavediff.registry.tables import utcnow
+
+    reg = Registry(f"sqlite:///{tmp_path}/hb.db")
+    silent = reg.create(TrainRun, status="running", host="elsewhere", pid=1, heartbeat_at=utcnow() - timedelta(hours=2))
+    fresh = reg.create(TrainRun, status="running", host="elsewhere", pid=1)
+    assert dead_runs(reg) == []  # another host's pid cannot be checked
+    assert dead_runs(reg, stale_after=timedelta(minutes=30)) == [("train", silent)]
+    assert fresh != silent
+
+
+def test_migrations_build_exactly_the_orm_schema(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from wavediff.registry.tables import Base
+
+    reg = Registry(f"sqlite:///{tmp_path}/m.db")
+    with reg.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], diff  # a change to tables.py needs a migration

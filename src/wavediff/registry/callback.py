@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import lightning as L
@@ -16,8 +17,17 @@ class RegistryCallback(L.Callback):
     """Writes progress (epochs, losses, checkpoint) of run ``run_id`` and one ``generation_runs``
     row per sampling. The row's final state is set by :meth:`Registry.track`, not here."""
 
-    def __init__(self, registry: Registry, run_id: int) -> None:
+    def __init__(self, registry: Registry, run_id: int, heartbeat_seconds: float = 30.0) -> None:
         self.registry, self.run_id = registry, run_id
+        self.heartbeat_seconds = heartbeat_seconds
+        self._last_beat = time.monotonic()
+
+    @rank_zero_only
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any) -> None:
+        now = time.monotonic()
+        if now - self._last_beat >= self.heartbeat_seconds:  # a cheap sign of life between epochs
+            self._last_beat = now
+            self.registry.update(TrainRun, self.run_id, heartbeat_at=utcnow(), global_step=trainer.global_step)
 
     @rank_zero_only
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -30,7 +40,8 @@ class RegistryCallback(L.Callback):
     def flush(self, trainer: L.Trainer, epochs_completed: int) -> None:
         """Record progress and any samples waiting in sampling callbacks."""
         metrics = trainer.callback_metrics
-        fields: dict[str, Any] = {"epochs_completed": epochs_completed, "global_step": trainer.global_step}
+        fields: dict[str, Any] = {"epochs_completed": epochs_completed, "global_step": trainer.global_step,
+                                  "heartbeat_at": utcnow()}
         for column, key in (("final_train_loss", "train/loss_epoch"), ("final_val_loss", "val/loss")):
             if key in metrics:
                 fields[column] = float(metrics[key])

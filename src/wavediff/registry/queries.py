@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from wavediff.registry.store import Registry, RegistryError
-from wavediff.registry.tables import DataRun, GenerationRun, TrainRun
+from wavediff.registry.tables import DataRun, GenerationRun, TrainRun, utcnow
 
 TABLES = {"data": DataRun, "train": TrainRun, "generation": GenerationRun}
 ARTIFACT_COLUMNS = ("output_path", "checkpoint_path", "png_path", "paths_png_path", "npz_path")
@@ -146,20 +147,31 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def dead_runs(registry: Registry) -> list[tuple[str, int]]:
-    """``running`` rows started on this host whose process no longer exists."""
-    host = socket.gethostname()
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; the registry writes UTC.
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
+def dead_runs(registry: Registry, stale_after: timedelta | None = None) -> list[tuple[str, int]]:
+    """``running`` rows whose process is gone: started on this host by a pid that no longer
+    exists, or (any host) silent for longer than ``stale_after`` (no heartbeat)."""
+    host, now = socket.gethostname(), utcnow()
     dead = []
     for kind, table in TABLES.items():
         for row in registry.all(table):
-            if row.status == "running" and row.host == host and row.pid and not pid_alive(row.pid):
+            if row.status != "running":
+                continue
+            gone = row.host == host and row.pid is not None and not pid_alive(row.pid)
+            beat = _utc(row.heartbeat_at or row.created_at)
+            stale = stale_after is not None and beat is not None and now - beat > stale_after
+            if gone or stale:
                 dead.append((kind, row.id))
     return dead
 
 
-def mark_dead_runs_interrupted(registry: Registry) -> list[tuple[str, int]]:
-    dead = dead_runs(registry)
+def mark_dead_runs_interrupted(registry: Registry, stale_after: timedelta | None = None) -> list[tuple[str, int]]:
+    dead = dead_runs(registry, stale_after)
     for kind, run_id in dead:
         registry.finish(TABLES[kind], run_id, status="interrupted",
-                        error="process gone while running (marked by registry gc)")
+                        error="process gone or silent while running (marked by registry gc)")
     return dead

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from wavediff.errors import WaveDiffError
 from wavediff.hashing import config_hash
-from wavediff.registry.tables import Base, DataRun, GenerationRun, TrainRun, utcnow
+from wavediff.registry.migrate import upgrade
+from wavediff.registry.tables import DataRun, GenerationRun, TrainRun, utcnow
 
 RunT = TypeVar("RunT", DataRun, TrainRun, GenerationRun)
 
@@ -87,7 +88,7 @@ class Registry:
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
                 event.listen(self.engine, "begin", _sqlite_begin_immediate)
-            Base.metadata.create_all(self.engine)
+            upgrade(self.engine)
         except (SQLAlchemyError, OSError, ValueError) as exc:
             raise RegistryError(f"registry {url}: cannot open ({_one_line(exc)})") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -123,6 +124,7 @@ class Registry:
         """Insert a row (status ``running`` unless given) with host and pid; returns its id."""
         fields.setdefault("host", socket.gethostname())
         fields.setdefault("pid", os.getpid())
+        fields.setdefault("heartbeat_at", utcnow())
         if "config" in fields and fields["config"] is not None and "config_hash" not in fields:
             fields["config_hash"] = config_hash(fields["config"])
 
@@ -170,7 +172,7 @@ class Registry:
         else:
             row_id = resume_id
             self.update(table, row_id, status="running", finished_at=None, error=None,
-                        host=socket.gethostname(), pid=os.getpid())
+                        host=socket.gethostname(), pid=os.getpid(), heartbeat_at=utcnow())
         try:
             yield row_id
         except (KeyboardInterrupt, SystemExit) as exc:

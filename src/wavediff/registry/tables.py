@@ -1,4 +1,7 @@
-"""SQLAlchemy 2 ORM tables of the run registry: data runs, training runs, generation runs."""
+"""SQLAlchemy 2 ORM tables of the run registry: data runs, training runs, generation runs.
+
+Every change here needs a migration in ``migrations/versions/`` (Alembic).
+"""
 
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ class RunMixin:
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     host: Mapped[str | None] = mapped_column(String(255))
     pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # revision 0002
     git_commit: Mapped[str | None] = mapped_column(String(64))
     config: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # full composed config
     config_hash: Mapped[str | None] = mapped_column(String(64), index=True)
