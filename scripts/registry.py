@@ -6,7 +6,7 @@
     python scripts/registry.py best --metric final_val_loss [--min|--max]
     python scripts/registry.py compare 3 4
     python scripts/registry.py export --csv runs.csv [--kind train]
-    python scripts/registry.py verify [--root outputs]
+    python scripts/registry.py verify
     python scripts/registry.py gc [--stale-minutes 30]   # mark dead 'running' runs 'interrupted'
 """
 
@@ -31,6 +31,8 @@ LIST_COLUMNS = {
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", default="sqlite:///outputs/wavediff.db", help="registry URL (default: %(default)s)")
+    p.add_argument("--root", default=None,
+                   help="outputs root that artifact paths are relative to (default: the SQLite file's folder)")
     sub = p.add_subparsers(dest="command", required=True)
     kinds = sorted(queries.TABLES)
     ls = sub.add_parser("list", help="list runs")
@@ -55,8 +57,7 @@ def parse_args() -> argparse.Namespace:
     export = sub.add_parser("export", help="write runs with flattened config as CSV")
     export.add_argument("--csv", required=True, help="file to write ('-' for stdout)")
     export.add_argument("--kind", choices=kinds, default="train")
-    verify = sub.add_parser("verify", help="rows with missing files, files with no row")
-    verify.add_argument("--root", default="outputs", help="outputs root to scan (default: %(default)s)")
+    sub.add_parser("verify", help="rows with missing files, files under --root with no row")
     gc = sub.add_parser("gc", help="mark 'running' runs whose process is gone as 'interrupted'")
     gc.add_argument("--stale-minutes", type=float, default=None,
                     help="also runs of any host without a heartbeat for this long (runs beat every 30 s)")
@@ -66,7 +67,7 @@ def parse_args() -> argparse.Namespace:
 @one_line_errors
 def main() -> None:
     args = parse_args()
-    registry = Registry(args.url)
+    registry = Registry(args.url, args.root)
     if args.command == "list":
         frame = queries.runs_frame(registry, args.kind)
         if not frame.empty:
@@ -87,7 +88,7 @@ def main() -> None:
     elif args.command == "best":
         run = queries.best_run(registry, args.metric, args.maximize, args.kind)
         print(f"{args.kind} run {run['id']}: {args.metric}={run[args.metric]} "
-              f"(checkpoint {run.get('checkpoint_path')})")
+              f"(checkpoint {registry.resolve_path(run.get('checkpoint_path'))})")
     elif args.command == "compare":
         result = queries.compare_runs(registry, args.a, args.b)
         print(f"{'':40s} {'run ' + str(args.a):>24s} {'run ' + str(args.b):>24s}")
@@ -99,7 +100,7 @@ def main() -> None:
         if args.csv != "-":
             print(f"wrote {len(frame)} {args.kind} runs to {args.csv}")
     elif args.command == "verify":
-        report = queries.verify_artifacts(registry, args.root)
+        report = queries.verify_artifacts(registry, registry.artifacts_root)
         for line in report["missing"]:
             print(f"missing     {line}")
         for path in report["unreferenced"]:

@@ -54,7 +54,8 @@ def test_smoke_run_is_recorded_in_the_registry(trained):
     (train_row,) = rows(db, "select id, status, model_name, epochs_completed, final_val_loss, "
                             "checkpoint_path, data_run_id, config, config_hash from train_runs")
     run_id, status, model_name, epochs, val_loss, ckpt, data_run_id, config, digest = train_row
-    assert status == "finished" and epochs == 2 and Path(ckpt).is_file()
+    # Artifact paths are stored relative to the outputs root, so outputs/ can move with its DB.
+    assert status == "finished" and epochs == 2 and not Path(ckpt).is_absolute() and (root / ckpt).is_file()
     assert model_name == "unet_tiny"
     assert val_loss == pytest.approx(metrics["val/loss"], rel=1e-6)
     assert json.loads(config)["data"]["window_size"] == 64 and len(digest) == 64
@@ -62,7 +63,7 @@ def test_smoke_run_is_recorded_in_the_registry(trained):
         ("finished", "mjd", 2 * 1440)]
     gens = rows(db, "select epoch, status, png_path, npz_path from generation_runs order by epoch")
     assert [(g[0], g[1]) for g in gens] == [(0, "finished"), (1, "finished")]
-    assert all(Path(g[2]).is_file() and Path(g[3]).is_file() for g in gens)
+    assert all((root / g[2]).is_file() and (root / g[3]).is_file() for g in gens)
 
 
 def test_generate_from_registry_id(trained, tmp_path):
@@ -168,7 +169,7 @@ def test_simulate_script_writes_seed_csv_and_data_run(tmp_path):
     assert (bars["low"] <= bars[["open", "close"]].min(axis=1)).all()
     ((status, source, n_rows, path, params),) = rows(tmp_path / "w.db", "select status, source, n_rows, "
                                                      "output_path, params from data_runs")
-    assert (status, source, n_rows, path) == ("finished", "mjd", 1440, str(out))
+    assert (status, source, n_rows, path) == ("finished", "mjd", 1440, "data/index_time_series.csv")
     assert json.loads(params)["lam"] == 0.1
 
 
@@ -194,7 +195,7 @@ def test_resume_continues_the_same_run_row_and_tensorboard(tmp_path):
     assert rows(db, "select id, status, epochs_completed from train_runs") == [(1, "finished", 2)]
     assert rows(db, "select count(*) from data_runs") == [(1,)]
     assert rows(db, "select epoch from generation_runs order by epoch") == [(0,), (1,)]
-    (run_dir,) = [Path(r[0]) for r in rows(db, "select run_dir from train_runs")]
+    (run_dir,) = [tmp_path / r[0] for r in rows(db, "select run_dir from train_runs")]
     assert (run_dir / "samples" / "epoch_001" / "samples.npz").is_file()
     events = EventAccumulator(str(run_dir / "tensorboard")).Reload()
     steps = [e.step for e in events.Scalars("train/loss_step")]
@@ -225,4 +226,4 @@ def test_sigterm_marks_run_interrupted_and_keeps_a_checkpoint(tmp_path, sig):
     proc.communicate(timeout=120)
     assert proc.returncode != 0
     ((status, ckpt),) = rows(db, "select status, checkpoint_path from train_runs")
-    assert status == "interrupted" and Path(ckpt).is_file()
+    assert status == "interrupted" and (tmp_path / ckpt).is_file()

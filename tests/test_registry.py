@@ -159,3 +159,20 @@ def test_migrations_build_exactly_the_orm_schema(tmp_path):
     with reg.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], diff  # a change to tables.py needs a migration
+
+
+def test_outputs_folder_moves_with_its_registry(tmp_path):
+    from wavediff.registry.tables import GenerationRun
+
+    a = tmp_path / "a"
+    a.mkdir()
+    (a / "img.png").write_bytes(b"png")
+    reg = Registry(f"sqlite:///{a}/w.db")
+    row_id = reg.create(GenerationRun, png_path=str(a / "img.png"), npz_path=str(tmp_path / "elsewhere.npz"))
+    stored = reg.get(GenerationRun, row_id)
+    assert stored.png_path == "img.png" and stored.npz_path == str(tmp_path / "elsewhere.npz")
+    reg.engine.dispose()
+    moved = tmp_path / "b"
+    a.rename(moved)
+    again = Registry(f"sqlite:///{moved}/w.db")
+    assert again.resolve_path(again.get(GenerationRun, row_id).png_path).read_bytes() == b"png"

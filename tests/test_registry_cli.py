@@ -24,7 +24,7 @@ def registry_copy(trained, tmp_path):
     # The backup API copies what is still in the WAL file too (a file copy would not).
     with sqlite3.connect(root / "wavediff.db") as src, sqlite3.connect(db) as dst:
         src.backup(dst)
-    reg = Registry(f"sqlite:///{db}")
+    reg = Registry(f"sqlite:///{db}", artifacts_root=root)
     first = reg.get(TrainRun, 1)
     config = json.loads(json.dumps(first.config))
     config["model"]["optimizer"]["lr"] = 0.123
@@ -33,8 +33,9 @@ def registry_copy(trained, tmp_path):
     return f"sqlite:///{db}", reg, root
 
 
-def cli(url: str, *args: str, cwd) -> subprocess.CompletedProcess:
-    return run_script("registry.py", "--url", url, *args, cwd=cwd)
+def cli(url: str, *args: str, cwd, root=None) -> subprocess.CompletedProcess:
+    extra = ["--root", str(root)] if root is not None else []
+    return run_script("registry.py", "--url", url, *extra, *args, cwd=cwd)
 
 
 def test_runs_frame_flattens_config(registry_copy):
@@ -67,7 +68,7 @@ def test_list_show_best_compare_export(registry_copy, tmp_path):
 
 def test_verify_reports_missing_and_unreferenced_files(registry_copy, tmp_path):
     url, reg, root = registry_copy
-    clean = cli(url, "verify", "--root", str(root), cwd=tmp_path)
+    clean = cli(url, "verify", cwd=tmp_path, root=root)
     assert clean.returncode == 0 and clean.stdout.strip().endswith("0 missing, 0 unreferenced")
     stray = root / "stray.png"
     stray.write_bytes(b"x")
@@ -76,7 +77,7 @@ def test_verify_reports_missing_and_unreferenced_files(registry_copy, tmp_path):
     from wavediff.registry.tables import GenerationRun
 
     reg.create(GenerationRun, status="finished", png_path=str(tmp_path / "gone.png"))
-    report = cli(url, "verify", "--root", str(root), cwd=tmp_path)
+    report = cli(url, "verify", cwd=tmp_path, root=root)
     stray.unlink()
     assert report.returncode == 1
     assert f"gone.png" in report.stdout and f"unreferenced {stray}" in report.stdout

@@ -42,7 +42,7 @@ def real_windows(config: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
-    registry = Registry(cfg.registry.url)
+    registry = Registry(cfg.registry.url, cfg.registry.get("artifacts_root"))
     checkpoint, train_run_id = resolve_checkpoint(cfg.run, registry)
     if not checkpoint.is_file():
         raise CheckpointError(f"checkpoint not found: {checkpoint}")

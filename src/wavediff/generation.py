@@ -28,10 +28,10 @@ def resolve_checkpoint(value: Any, registry: Registry) -> tuple[Path, int | None
             raise CheckpointError(f"no train run with id {text} in {registry.url}")
         if not run.checkpoint_path:
             raise CheckpointError(f"train run {text} ({run.status}) has no checkpoint")
-        return Path(run.checkpoint_path), run.id
+        return registry.resolve_path(run.checkpoint_path), run.id
     path = Path(text).expanduser().resolve()
     with registry.session() as s:
-        run = s.query(TrainRun).filter(TrainRun.checkpoint_path == str(path)).first()
+        run = s.query(TrainRun).filter(TrainRun.checkpoint_path == registry.stored_path(path)).first()
     return path, (run.id if run else None)
 
 
@@ -44,7 +44,7 @@ def generate_from_config(cfg: DictConfig) -> SampleArtifacts:
     output = Path(cfg.output_path).expanduser().resolve()
     if output.suffix.lower() != ".png":
         raise ConfigError(f"output_path={cfg.output_path}: must end in .png")
-    registry = Registry(cfg.registry.url)
+    registry = Registry(cfg.registry.url, cfg.registry.get("artifacts_root"))
     checkpoint, train_run_id = resolve_checkpoint(cfg.checkpoint, registry)
     module = load_module(checkpoint, resolve_device(cfg.device))
     config = OmegaConf.to_container(cfg, resolve=True)

@@ -61,7 +61,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     loggers = [instantiate(node, f"logger.{name}") for name, node in (cfg.get("logger") or {}).items()
                if node is not None and "_target_" in node]
 
-    registry = Registry(cfg.registry.url) if writer else None
+    registry = Registry(cfg.registry.url, cfg.registry.get("artifacts_root")) if writer else None
     commit = git_commit(Path(__file__).parent) if writer else None
     data_run_id = None
     if registry is not None and resume_id is not None:
@@ -130,7 +130,7 @@ def resume_config(cfg: DictConfig) -> tuple[DictConfig, int]:
 
     from wavediff.errors import CheckpointError
 
-    registry = Registry(cfg.registry.url)
+    registry = Registry(cfg.registry.url, cfg.registry.get("artifacts_root"))
     try:
         run_id = int(cfg.resume)
     except (TypeError, ValueError):
@@ -138,9 +138,10 @@ def resume_config(cfg: DictConfig) -> tuple[DictConfig, int]:
     row = registry.get(TrainRun, run_id)
     if row is None:
         raise CheckpointError(f"resume={run_id}: no train run with that id in {registry.url}")
-    if not row.checkpoint_path or not Path(row.checkpoint_path).is_file():
+    checkpoint = registry.resolve_path(row.checkpoint_path)
+    if checkpoint is None or not checkpoint.is_file():
         raise CheckpointError(f"resume={run_id}: the run has no checkpoint to resume from "
-                              f"({row.checkpoint_path or 'none recorded'})")
+                              f"({checkpoint or 'none recorded'})")
     try:
         hydra_cfg = HydraConfig.get()
         overrides, groups = list(hydra_cfg.overrides.task), set(hydra_cfg.runtime.choices)
@@ -157,7 +158,7 @@ def resume_config(cfg: DictConfig) -> tuple[DictConfig, int]:
         kept.append(item.lstrip("+"))
     merged = OmegaConf.merge(OmegaConf.create(row.config), OmegaConf.from_dotlist(kept))
     merged.resume = None
-    merged.ckpt_path = row.checkpoint_path
+    merged.ckpt_path = str(checkpoint)
     return merged, run_id
 
 

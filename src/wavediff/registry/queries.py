@@ -118,7 +118,7 @@ def verify_artifacts(registry: Registry, root: Path) -> dict[str, list[str]]:
     a recorded training run's directory belongs to that run (e.g. its best-epoch checkpoints).
     """
     referenced: set[str] = set()
-    run_dirs = [Path(r.run_dir).resolve() for r in registry.all(TrainRun) if r.run_dir]
+    run_dirs = [registry.resolve_path(r.run_dir).resolve() for r in registry.all(TrainRun) if r.run_dir]
     missing = []
     for kind, table in TABLES.items():
         for row in registry.all(table):
@@ -126,7 +126,7 @@ def verify_artifacts(registry: Registry, root: Path) -> dict[str, list[str]]:
                 value = getattr(row, column, None)
                 if not value:
                     continue
-                path = str(Path(value).resolve())
+                path = str(registry.resolve_path(value).resolve())
                 referenced.add(path)
                 if not Path(path).exists():
                     missing.append(f"{kind} {row.id} {column}: {value}")

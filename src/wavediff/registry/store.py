@@ -62,6 +62,9 @@ def _is_locked(exc: BaseException) -> bool:
 
 
 WRITE_ATTEMPTS = 5
+# Columns holding file or directory paths: stored relative to the artifacts root when inside it.
+PATH_COLUMNS = ("output_path", "checkpoint_path", "png_path", "paths_png_path", "npz_path", "run_dir",
+                "tensorboard_dir")
 
 
 def normalize_url(url: str) -> str:
@@ -79,9 +82,13 @@ class Registry:
 
     Every write is a short transaction through :meth:`session`. Errors opening or writing the
     database become :class:`RegistryError` with one line naming the URL.
+
+    Paths of artifacts are stored relative to ``artifacts_root`` (default: the SQLite file's
+    folder, i.e. ``outputs/``), so an outputs folder can move with its registry; read them back
+    with :meth:`resolve_path`.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, artifacts_root: str | os.PathLike | None = None) -> None:
         try:
             self.url = normalize_url(url)
             self.engine: Engine = create_engine(self.url)
@@ -89,9 +96,34 @@ class Registry:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
                 event.listen(self.engine, "begin", _sqlite_begin_immediate)
             upgrade(self.engine)
+        except ImportError as exc:  # e.g. a postgresql:// URL without its driver
+            raise RegistryError(f"registry {url}: no database driver ({exc}); install it, e.g. "
+                                "pip install psycopg") from exc
         except (SQLAlchemyError, OSError, ValueError) as exc:
             raise RegistryError(f"registry {url}: cannot open ({_one_line(exc)})") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if artifacts_root is None:
+            database = make_url(self.url).database if self.engine.dialect.name == "sqlite" else None
+            artifacts_root = Path(database).parent if database and database != ":memory:" else Path("outputs")
+        self.artifacts_root = Path(artifacts_root).expanduser().resolve()
+
+    def stored_path(self, value: str | os.PathLike) -> str:
+        """``value`` relative to the artifacts root if it lies inside it, else absolute."""
+        path = Path(value).expanduser().resolve()
+        try:
+            return str(path.relative_to(self.artifacts_root))
+        except ValueError:
+            return str(path)
+
+    def resolve_path(self, value: str | os.PathLike | None) -> Path | None:
+        """Absolute path of a stored path column (``None`` stays ``None``)."""
+        if not isinstance(value, (str, os.PathLike)) or value == "":
+            return None  # missing (None, or NaN in a data frame)
+        path = Path(value)
+        return path if path.is_absolute() else self.artifacts_root / path
+
+    def _with_stored_paths(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return {k: (self.stored_path(v) if k in PATH_COLUMNS and v else v) for k, v in fields.items()}
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -127,6 +159,7 @@ class Registry:
         fields.setdefault("heartbeat_at", utcnow())
         if "config" in fields and fields["config"] is not None and "config_hash" not in fields:
             fields["config_hash"] = config_hash(fields["config"])
+        fields = self._with_stored_paths(fields)
 
         def insert(s: Session) -> int:
             row = table(**fields)
@@ -137,6 +170,8 @@ class Registry:
         return self._write(insert)
 
     def update(self, table: type[RunT], row_id: int, **fields: Any) -> None:
+        fields = self._with_stored_paths(fields)
+
         def change(s: Session) -> None:
             row = s.get(table, row_id)
             if row is None:
