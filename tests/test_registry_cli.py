@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -103,3 +104,13 @@ def test_bad_input_is_one_line(tmp_path):
     assert bogus.read_text() == "not sqlite " * 100
     proc = cli(f"sqlite:///{tmp_path}/empty.db", "show", "7", cwd=tmp_path)
     assert proc.stderr.strip() == "error: no train run with id 7"
+
+
+def test_database_that_does_not_answer_is_one_line(tmp_path):
+    pytest.importorskip("psycopg", reason="psycopg not installed (pip install -e .[postgres])")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    proc = cli(f"postgresql+psycopg://nobody@127.0.0.1:{port}/x", "list", cwd=tmp_path)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("error: registry postgresql")
