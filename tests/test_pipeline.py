@@ -124,24 +124,31 @@ def test_failure_after_start_leaves_row_failed(tmp_path):
     assert status == "failed" and "NoSuchOptimizer" in error
 
 
-def test_ctrl_c_marks_run_interrupted(tmp_path):
+def start_long_training(tmp_path: Path, *overrides: str, min_epochs: int = 1) -> subprocess.Popen:
+    """Start a long smoke training and return once it has recorded ``min_epochs`` epochs."""
     db = tmp_path / "wavediff.db"
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "train.py"), "experiment=smoke", f"paths.output_root={tmp_path}",
-         "trainer.max_epochs=1000", "trainer.limit_train_batches=1", "callbacks=none"],
+         "trainer.max_epochs=1000", "trainer.limit_train_batches=1", *overrides],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # wait until training has recorded at least one epoch
+    while time.monotonic() < deadline:
         try:
-            if db.exists() and rows(db, "select count(*) from train_runs where epochs_completed > 0") == [(1,)]:
+            query = f"select count(*) from train_runs where epochs_completed >= {min_epochs}"
+            if db.exists() and rows(db, query) == [(1,)]:
                 break
         except sqlite3.OperationalError:  # the file exists before its tables do
             pass
         time.sleep(0.2)
+    return proc
+
+
+def test_ctrl_c_marks_run_interrupted(tmp_path):
+    proc = start_long_training(tmp_path, "callbacks=none")
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode != 0
-    assert rows(db, "select status from train_runs") == [("interrupted",)]
+    assert rows(tmp_path / "wavediff.db", "select status from train_runs") == [("interrupted",)]
     assert "Traceback" not in stderr
 
 
@@ -207,23 +214,10 @@ def test_resume_bad_input(tmp_path):
     assert proc.returncode != 0 and "error: resume=5: no train run with that id" in proc.stderr
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM])
-def test_sigterm_marks_run_interrupted_and_keeps_a_checkpoint(tmp_path, sig):
-    db = tmp_path / "wavediff.db"
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "train.py"), "experiment=smoke", f"paths.output_root={tmp_path}",
-         "trainer.max_epochs=1000", "trainer.limit_train_batches=1", "callbacks.sampling.every_n_epochs=0"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if db.exists() and rows(db, "select count(*) from train_runs where epochs_completed > 1") == [(1,)]:
-                break
-        except sqlite3.OperationalError:
-            pass
-        time.sleep(0.2)
-    proc.send_signal(sig)
-    proc.communicate(timeout=120)
-    assert proc.returncode != 0
-    ((status, ckpt),) = rows(db, "select status, checkpoint_path from train_runs")
+def test_sigterm_marks_run_interrupted_and_keeps_a_checkpoint(tmp_path):
+    proc = start_long_training(tmp_path, "callbacks.sampling.every_n_epochs=0", min_epochs=2)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and "error: terminated (SIGTERM)" in stderr
+    ((status, ckpt),) = rows(tmp_path / "wavediff.db", "select status, checkpoint_path from train_runs")
     assert status == "interrupted" and (tmp_path / ckpt).is_file()
