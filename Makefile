@@ -16,10 +16,10 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,sweeps]"
 	@touch $(STAMP)
 
-install: $(STAMP)  ## create .venv: torch ($(TORCH_SPEC)) first, then wavediff[dev]
+install: $(STAMP)  ## create .venv: torch ($(TORCH_SPEC)) first, then wavediff[dev,sweeps]
 
 train: $(STAMP)  ## train the small default model on MJD data (CPU), sample, record in the registry
 	$(PY) scripts/train.py $(ARGS)

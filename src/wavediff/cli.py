@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -32,8 +33,9 @@ def _in_multirun() -> bool:
 def one_line_errors(fn: F) -> F:
     """Turn input errors, disk errors and Ctrl-C into one line and a non-zero exit.
 
-    In a Hydra multirun an input error ends only its own job (its registry row says ``failed``)
-    and the sweep goes on. Bugs (any other exception) keep their traceback: they need one.
+    In a Hydra multirun any error ends only its own job (its registry row says ``failed``; a
+    bug's traceback goes to the job's log file) and the sweep goes on. Outside sweeps, bugs keep
+    their traceback: they need one.
     """
 
     @functools.wraps(fn)
@@ -45,6 +47,12 @@ def one_line_errors(fn: F) -> F:
                 print(f"error: {exc}", file=sys.stderr, flush=True)
                 return None
             fail(str(exc))
+        except Exception as exc:
+            if not _in_multirun():
+                raise
+            logging.getLogger(fn.__module__).exception("job failed")
+            print(f"error: job failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            return None
         except KeyboardInterrupt:
             fail("interrupted", code=130)
         except SystemExit as exc:

@@ -78,7 +78,8 @@ class DiffusionModule(L.LightningModule):
 
     def training_step(self, batch: tuple[torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss = self.diffusion_loss(batch[0])
-        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=len(batch[0]))
+        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, sync_dist=True,
+                 batch_size=len(batch[0]))
         return loss
 
     def validation_step(self, batch: tuple[torch.Tensor], batch_idx: int) -> torch.Tensor:
