@@ -38,3 +38,34 @@ def test_ks_and_w1_known_values():
 def test_distances_of_a_set_to_itself_are_zero():
     x = np.random.default_rng(3).standard_t(3, (50, 64))
     assert all(v == pytest.approx(0.0, abs=1e-12) for v in distances(x, x).values())
+
+
+def test_hill_index_of_student_t3_is_about_3():
+    from wavediff.metrics.stylized import hill_tail_index
+
+    x = np.random.default_rng(4).standard_t(3, 400_000)
+    assert hill_tail_index(x, "left", 0.01) == pytest.approx(3.0, abs=0.35)
+    assert hill_tail_index(x, "right", 0.01) == pytest.approx(3.0, abs=0.35)
+    assert hill_tail_index(np.random.default_rng(5).standard_normal(400_000), "left", 0.01) > 4.5  # thin tail
+
+
+def test_leverage_sign():
+    from wavediff.data.heston import HestonParams, simulate_heston
+    from wavediff.metrics.stylized import leverage
+
+    r, _ = simulate_heston(HestonParams(rho=-0.9, xi=10.0), 256 * 2000, 1 / 525600, np.random.default_rng(6))
+    lev = leverage(r.reshape(-1, 256), 20)
+    assert lev[:5].mean() < -0.01
+    iid = leverage(np.random.default_rng(7).standard_normal((2000, 256)), 20)
+    assert np.abs(iid).max() < 0.01
+
+
+def test_psd_slope_and_hurst_known_values():
+    from wavediff.metrics.stylized import hurst_dfa, psd_slope
+
+    white = np.random.default_rng(8).standard_normal((500, 256))
+    assert psd_slope(white) == pytest.approx(0.0, abs=0.1)
+    assert psd_slope(np.cumsum(white, axis=1)) == pytest.approx(-2.0, abs=0.3)
+    assert hurst_dfa(white) == pytest.approx(0.5, abs=0.05)
+    # DFA of an integrated white noise (a random walk used as the "returns") has exponent 1.5.
+    assert hurst_dfa(np.cumsum(white, axis=1)) == pytest.approx(1.5, abs=0.1)

@@ -58,6 +58,67 @@ def acf_curves(windows: np.ndarray, max_lag: int = 50) -> dict[str, np.ndarray]:
     return {"r": acf(w, max_lag), "abs": acf(np.abs(w), max_lag), "sq": acf(w**2, max_lag)}
 
 
+def hill_tail_index(returns: np.ndarray, tail: str = "left", fraction: float = 0.05) -> float:
+    """Hill estimator of the tail index alpha from the largest ``fraction`` of one tail.
+
+    ``alpha = 1 / mean(log(x_(i) / x_(k+1)))`` over the ``k`` largest losses (``left``) or gains
+    (``right``), centred at the median; Student-t with nu degrees of freedom has alpha = nu.
+    """
+    r = np.ravel(np.asarray(returns, dtype=np.float64))
+    x = (np.median(r) - r) if tail == "left" else (r - np.median(r))
+    x = np.sort(x[x > 0])[::-1]
+    k = max(int(fraction * len(r)), 2)
+    if len(x) <= k:
+        return float("nan")
+    return float(1.0 / np.mean(np.log(x[:k] / x[k])))
+
+
+def leverage(windows: np.ndarray, max_lag: int = 20) -> np.ndarray:
+    """``corr(r_t, r_{t+k}^2)`` for ``k = 1..max_lag``, pooled over windows ``(N, T)``.
+
+    Negative values are the leverage effect: falls are followed by higher volatility.
+    """
+    x = np.atleast_2d(np.asarray(windows, dtype=np.float64))
+    r = x - x.mean()
+    sq = x**2 - (x**2).mean()
+    scale = np.sqrt((r**2).mean() * (sq**2).mean())
+    return np.array([(r[:, :-k] * sq[:, k:]).mean() / scale for k in range(1, min(max_lag, x.shape[1] - 1) + 1)])
+
+
+def psd_slope(windows: np.ndarray) -> float:
+    """Slope of log power against log frequency of the mean periodogram of windows ``(N, T)``
+    (about 0 for white noise, -2 for a random walk)."""
+    x = np.atleast_2d(np.asarray(windows, dtype=np.float64))
+    x = x - x.mean(axis=1, keepdims=True)
+    power = (np.abs(np.fft.rfft(x, axis=1)) ** 2).mean(axis=0)[1:]
+    freqs = np.fft.rfftfreq(x.shape[1])[1:]
+    keep = power > 0
+    return float(np.polyfit(np.log(freqs[keep]), np.log(power[keep]), 1)[0])
+
+
+def hurst_dfa(windows: np.ndarray, scales: tuple[int, ...] = (4, 8, 16, 32, 64)) -> float:
+    """Hurst exponent of returns by detrended fluctuation analysis (DFA-1), pooled over windows.
+
+    Returns about 0.5 for independent returns, above 0.5 for persistent ones.
+    """
+    x = np.atleast_2d(np.asarray(windows, dtype=np.float64))
+    profile = np.cumsum(x - x.mean(), axis=1)
+    used, fluct = [], []
+    for n in scales:
+        segments = x.shape[1] // n
+        if segments < 2:
+            continue
+        seg = profile[:, : segments * n].reshape(x.shape[0], segments, n)
+        t = np.arange(n)
+        coeffs = np.polynomial.polynomial.polyfit(t, seg.reshape(-1, n).T, 1)  # (2, N * segments)
+        trend = (coeffs[0][:, None] + coeffs[1][:, None] * t[None, :]).reshape(seg.shape)
+        used.append(n)
+        fluct.append(np.sqrt(((seg - trend) ** 2).mean()))
+    if len(used) < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(used), np.log(fluct), 1)[0])
+
+
 def distances(generated: np.ndarray, real: np.ndarray, max_lag: int = 50) -> dict[str, float]:
     """Distances between generated and real windows ``(N, T)`` (0 for identical sets).
 
@@ -72,6 +133,11 @@ def distances(generated: np.ndarray, real: np.ndarray, max_lag: int = 50) -> dic
            "abs_kurtosis_diff": abs(mg["excess_kurtosis"] - mr["excess_kurtosis"])}
     for name in cg:
         out[f"acf_{name}_l2"] = float(np.linalg.norm(cg[name] - cr[name]))
+    out["leverage_l2"] = float(np.linalg.norm(leverage(g) - leverage(r)))
+    for tail in ("left", "right"):
+        out[f"hill_{tail}_abs_diff"] = abs(hill_tail_index(g, tail) - hill_tail_index(r, tail))
+    out["psd_slope_abs_diff"] = abs(psd_slope(g) - psd_slope(r))
+    out["hurst_abs_diff"] = abs(hurst_dfa(g) - hurst_dfa(r))
     return out
 
 
