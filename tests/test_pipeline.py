@@ -191,6 +191,10 @@ def test_evaluate_reports_metrics_with_noise_floors(trained, tmp_path):
     for m in metrics.values():
         assert np.isfinite(m["value"]) and m["floor"] > 0 and m["ratio"] == pytest.approx(m["value"] / m["floor"])
     assert "| ks |" in (tmp_path / "report.md").read_text() and "report:" in proc.stdout
+    oracle = report["results"]["samples"]["mjd_oracle"]  # the smoke data is MJD
+    assert np.isfinite(oracle["loglik_generated"]) and np.isfinite(oracle["loglik_real"])
+    assert oracle["true"]["lam"] == 2000.0 and oracle["mle_generated"]["sigma"] > 0
+    assert "mean log-likelihood" in (tmp_path / "report.md").read_text()
 
 
 def test_resume_continues_the_same_run_row_and_tensorboard(tmp_path):

@@ -12,7 +12,9 @@ from omegaconf import DictConfig, OmegaConf
 from wavediff.errors import CheckpointError, ConfigError
 from wavediff.generation import resolve_checkpoint
 from wavediff.instantiation import instantiate
-from wavediff.metrics.report import compare_to_real, markdown_table
+from wavediff.data.mjd import MINUTES_PER_YEAR, MJDParams
+from wavediff.metrics.mjd_oracle import mjd_oracle_report
+from wavediff.metrics.report import compare_to_real, markdown_table, oracle_table
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry
 from wavediff.registry.tables import TrainRun
@@ -41,12 +43,22 @@ def real_windows(config: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(held_out), dm.windows["train"].numpy()
 
 
+def mjd_truth(config: dict[str, Any]) -> tuple[MJDParams, float] | None:
+    """True MJD parameters and bar length of the run's data, when it is simulated MJD."""
+    source = config.get("data", {}).get("source") or {}
+    if not str(source.get("_target_", "")).endswith("MJDSource"):
+        return None
+    params = MJDParams(**{k: source[k] for k in ("mu", "sigma", "lam", "jump_mean", "jump_std") if k in source})
+    return params, source.get("bar_minutes", 1) / MINUTES_PER_YEAR
+
+
 def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
     registry = Registry(cfg.registry.url, cfg.registry.get("artifacts_root"))
     checkpoint, train_run_id = resolve_checkpoint(cfg.run, registry)
     if not checkpoint.is_file():
         raise CheckpointError(f"checkpoint not found: {checkpoint}")
-    reference, pool = real_windows(run_config(checkpoint, train_run_id, registry))
+    config = run_config(checkpoint, train_run_id, registry)
+    reference, pool = real_windows(config)
     sets: dict[str, np.ndarray] = {}
     if cfg.samples:
         for item in cfg.samples:
@@ -62,11 +74,17 @@ def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
         sets[samples.sampler] = samples.returns.numpy()
     results = {name: compare_to_real(r, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
                                      max_lag=cfg.max_lag) for name, r in sets.items()}
+    truth = mjd_truth(config) if cfg.get("mjd_oracle", True) else None
+    if truth is not None:
+        for name, r in sets.items():
+            results[name]["mjd_oracle"] = mjd_oracle_report(r, reference, *truth)
     out = Path(cfg.paths.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps({"checkpoint": str(checkpoint), "train_run_id": train_run_id,
                                                  "results": results}, indent=2))
     table = markdown_table(results)
+    if truth is not None:
+        table += "\n\n" + oracle_table(results)
     (out / "report.md").write_text(f"# Evaluation of {checkpoint}\n\n{table}\n")
     print(table + f"\n\nreport: {out / 'report.md'}", flush=True)
     return results

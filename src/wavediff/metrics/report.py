@@ -52,3 +52,17 @@ def markdown_table(results: dict[str, dict[str, Any]]) -> str:
         rows.append(f"| {moment} | {real:.4g} | " + " | ".join(
             f"{results[n]['moments']['generated'][moment]:.4g}" for n in names) + " |")
     return "\n".join(rows)
+
+
+def oracle_table(results: dict[str, dict[str, Any]]) -> str:
+    """MJD oracle rows: mean log-likelihood under the true law and the MLE of each parameter."""
+    first = next(iter(results.values()))["mjd_oracle"]
+    names = list(results)
+    rows = ["| MJD oracle | true | real (MLE) | " + " | ".join(f"{n} (MLE)" for n in names) + " |",
+            "|---|---|---|" + "---|" * len(names),
+            "| mean log-likelihood | - | " + f"{first['loglik_real']:.4f} | "
+            + " | ".join(f"{results[n]['mjd_oracle']['loglik_generated']:.4f}" for n in names) + " |"]
+    for key, true in first["true"].items():
+        rows.append(f"| {key} | {true:.4g} | {first['mle_real'][key]:.4g} | "
+                    + " | ".join(f"{results[n]['mjd_oracle']['mle_generated'][key]:.4g}" for n in names) + " |")
+    return "\n".join(rows)
