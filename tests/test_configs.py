@@ -56,7 +56,8 @@ def test_data_options_build_and_load(tmp_path, data):
     assert torch.isfinite(dm.images["train"]).all() and len(dm.windows["val"]) > 0
 
 
-@pytest.mark.parametrize("trainer", [t for t in options("trainer") if t != "gpu" or torch.cuda.is_available()])
+@pytest.mark.parametrize("trainer", [t for t in options("trainer")
+                                     if t not in ("gpu", "ddp") or torch.cuda.is_available()])  # GPU-only options
 def test_trainer_options_instantiate(tmp_path, trainer):
     cfg = compose_config("train", [f"trainer={trainer}", f"paths.output_root={tmp_path}"], tmp_path / "run")
     assert hydra.utils.instantiate(cfg.trainer, logger=False, enable_checkpointing=False).max_epochs >= 1

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from wavediff.metrics.discriminative import discriminative_score
 from wavediff.metrics.stylized import distances, moments
 
 
@@ -25,6 +26,13 @@ def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarr
     rng = np.random.default_rng(seed)
     values = distances(generated, reference, max_lag)
     floors = [distances(pool[rng.choice(len(pool), n, replace=False)], reference, max_lag) for _ in range(draws)]
+    if n >= 8 and len(reference) >= 8:  # the classifier needs a few windows of each kind
+        values["discriminative"] = discriminative_score(generated, reference, seed=seed)
+        for i, f in enumerate(floors[:1]):
+            f["discriminative"] = discriminative_score(pool[rng.choice(len(pool), n, replace=False)], reference,
+                                                       seed=seed + 1 + i)
+        for f in floors[1:]:
+            f["discriminative"] = floors[0]["discriminative"]
     metrics = {}
     for key, value in values.items():
         floor = float(np.median([f[key] for f in floors]))
