@@ -12,7 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from wavediff.errors import CheckpointError, ConfigError
 from wavediff.generation import resolve_checkpoint
 from wavediff.instantiation import instantiate
-from wavediff.data.mjd import MINUTES_PER_YEAR, MJDParams
+from wavediff.data.mjd import MJDParams, MJDSource
 from wavediff.metrics.mjd_oracle import mjd_oracle_report
 from wavediff.metrics.report import compare_to_real, markdown_table, oracle_table
 from wavediff.models.loading import load_module, resolve_device
@@ -33,23 +33,19 @@ def run_config(checkpoint: Path, train_run_id: int | None, registry: Registry) -
     return OmegaConf.to_container(OmegaConf.load(path), resolve=True)
 
 
-def real_windows(config: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """``(held-out windows, training windows)`` of the run's data config, ``(M, T)`` each."""
+def real_windows(config: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, Any]:
+    """``(held-out windows, training windows, price source)`` of the run's data config."""
     dm = instantiate(config["data"], "data")
     dm.setup()
     held_out = [dm.windows[k].numpy() for k in ("val", "test") if k in dm.windows]
     if not held_out:
         raise ConfigError("the run's data config has no val or test split to compare with")
-    return np.concatenate(held_out), dm.windows["train"].numpy()
+    return np.concatenate(held_out), dm.windows["train"].numpy(), dm.source
 
 
-def mjd_truth(config: dict[str, Any]) -> tuple[MJDParams, float] | None:
-    """True MJD parameters and bar length of the run's data, when it is simulated MJD."""
-    source = config.get("data", {}).get("source") or {}
-    if not str(source.get("_target_", "")).endswith("MJDSource"):
-        return None
-    params = MJDParams(**{k: source[k] for k in ("mu", "sigma", "lam", "jump_mean", "jump_std") if k in source})
-    return params, source.get("bar_minutes", 1) / MINUTES_PER_YEAR
+def mjd_truth(source: Any) -> tuple[MJDParams, float] | None:
+    """True MJD parameters and bar length (years) when the run's data are simulated MJD."""
+    return (source.params, source.dt) if isinstance(source, MJDSource) else None
 
 
 def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
@@ -58,7 +54,7 @@ def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
     if not checkpoint.is_file():
         raise CheckpointError(f"checkpoint not found: {checkpoint}")
     config = run_config(checkpoint, train_run_id, registry)
-    reference, pool = real_windows(config)
+    reference, pool, source = real_windows(config)
     sets: dict[str, np.ndarray] = {}
     if cfg.samples:
         for item in cfg.samples:
@@ -74,7 +70,7 @@ def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
         sets[samples.sampler] = samples.returns.numpy()
     results = {name: compare_to_real(r, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
                                      max_lag=cfg.max_lag) for name, r in sets.items()}
-    truth = mjd_truth(config) if cfg.get("mjd_oracle", True) else None
+    truth = mjd_truth(source) if cfg.get("mjd_oracle", True) else None
     if truth is not None:
         for name, r in sets.items():
             results[name]["mjd_oracle"] = mjd_oracle_report(r, reference, *truth)

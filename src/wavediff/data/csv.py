@@ -88,12 +88,13 @@ class CSVSource:
 
     def load(self) -> PriceData:
         frames, cleaning = [], {}
-        for file in expand_paths(self.path):
+        files = expand_paths(self.path)
+        for file in files:
             for name, frame, counts in self._read(file):
                 frames.append(frame.assign(series=name))
                 cleaning[name] = counts
         bars = pd.concat(frames, ignore_index=True)
-        params: dict[str, Any] = {"files": [str(f) for f in expand_paths(self.path)],
+        params: dict[str, Any] = {"files": [str(f) for f in files],
                                   "price_column": self.price_column, "missing": self.missing,
                                   "series": list(cleaning), "cleaning": cleaning}
         return PriceData(bars=bars, source="csv", params=params)
