@@ -1,32 +1,47 @@
-"""``evaluate_from_config(cfg)``: generated vs held-out real returns, with noise floors."""
+"""``evaluate_from_config(cfg)``: generated vs held-out real returns, with noise floors, plots and
+registry rows (the job of ``scripts/evaluate.py``)."""
 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
-from wavediff.errors import CheckpointError, ConfigError
-from wavediff.generation import resolve_checkpoint
-from wavediff.instantiation import instantiate
 from wavediff.data.mjd import MJDParams, MJDSource
+from wavediff.errors import CheckpointError, ConfigError
+from wavediff.generation import resolve_checkpoint, sample_and_record
+from wavediff.instantiation import instantiate
 from wavediff.metrics.mjd_oracle import mjd_oracle_report
-from wavediff.metrics.report import compare_to_real, markdown_table, oracle_table
+from wavediff.metrics.plots import write_evaluation_plots
+from wavediff.metrics.report import compare_to_real, flat_metrics, markdown_table, oracle_table
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry
-from wavediff.registry.tables import TrainRun
-from wavediff.sampling.generate import generate
+from wavediff.registry.tables import GenerationRun, TrainRun
+from wavediff.sampling.samplers import SamplerConfig
 
 
-def run_config(checkpoint: Path, train_run_id: int | None, registry: Registry) -> dict[str, Any]:
-    """The composed config of the run that wrote ``checkpoint`` (registry first, then its run dir)."""
+@dataclass
+class SampleSet:
+    """Generated log returns ``(N, T)`` under a display name, and their generation row if recorded."""
+
+    name: str
+    returns: np.ndarray
+    generation_run_id: int | None = None
+
+
+def run_config(checkpoint: Path | None, train_run_id: int | None, registry: Registry) -> dict[str, Any]:
+    """The composed config of the training run (registry first, then the checkpoint's run dir)."""
     if train_run_id is not None:
         row = registry.get(TrainRun, train_run_id)
         if row is not None and row.config:
             return row.config
+    if checkpoint is None:
+        raise CheckpointError("cannot tell which training run made these samples; pass run=<train run id>")
     path = checkpoint.parent.parent / "resolved_config.yaml"
     if not path.is_file():
         raise CheckpointError(f"no config for {checkpoint}: not in the registry and no {path}")
@@ -48,39 +63,92 @@ def mjd_truth(source: Any) -> tuple[MJDParams, float] | None:
     return (source.params, source.dt) if isinstance(source, MJDSource) else None
 
 
+def load_sample_set(path: str | Path, registry: Registry) -> tuple[SampleSet, GenerationRun | None]:
+    """Returns of a samples ``.npz`` (from generate.py or the sampling callback) and its registry row."""
+    path = Path(path).expanduser().resolve()
+    if not path.is_file():
+        raise CheckpointError(f"samples not found: {path}")
+    try:
+        with np.load(path) as npz:
+            returns = np.asarray(npz["returns"], dtype=np.float64)
+    except (OSError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"{path}: not a samples .npz with a 'returns' array ({exc})") from None
+    with registry.session() as s:
+        row = s.query(GenerationRun).filter(GenerationRun.npz_path == registry.stored_path(path)).first()
+    name = f"generation_{row.id}" if row else re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{path.parent.name}_{path.stem}")
+    return SampleSet(name, returns, row.id if row else None), row
+
+
 def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
+    """Evaluate ``cfg.run`` (train run id, checkpoint, or samples ``.npz``); see configs/evaluate.yaml."""
     registry = Registry(cfg.registry.url, cfg.registry.get("artifacts_root"))
-    checkpoint, train_run_id = resolve_checkpoint(cfg.run, registry)
-    if not checkpoint.is_file():
-        raise CheckpointError(f"checkpoint not found: {checkpoint}")
+    out = Path(cfg.paths.output_dir).resolve()
+    sets: list[SampleSet] = []
+    run = str(cfg.run).strip()
+    if run.endswith(".npz"):
+        sample_set, row = load_sample_set(run, registry)
+        sets.append(sample_set)
+        train_run_id = row.train_run_id if row else None
+        checkpoint = registry.resolve_path(row.checkpoint_path) if row and row.checkpoint_path else None
+        if checkpoint is None and train_run_id is not None:
+            checkpoint = registry.resolve_path(registry.get(TrainRun, train_run_id).checkpoint_path)
+    else:
+        checkpoint, train_run_id = resolve_checkpoint(run, registry)
+        if not checkpoint.is_file():
+            raise CheckpointError(f"checkpoint not found: {checkpoint}")
+    for item in cfg.samples or []:
+        sets.append(load_sample_set(item, registry)[0])
     config = run_config(checkpoint, train_run_id, registry)
     reference, pool, source = real_windows(config)
-    sets: dict[str, np.ndarray] = {}
-    if cfg.samples:
-        for item in cfg.samples:
-            path = Path(item).expanduser()
-            if not path.is_file():
-                raise CheckpointError(f"samples not found: {path}")
-            with np.load(path) as npz:
-                sets[path.stem] = npz["returns"]
-    else:
+    if not sets:  # sample now, recorded like any generation
+        if not isinstance(cfg.n, int) or cfg.n < 2:
+            raise ConfigError(f"n={cfg.n!r}: must be an integer >= 2")
+        sampler = SamplerConfig.from_mapping(OmegaConf.to_container(cfg.sampler, resolve=True))
         module = load_module(checkpoint, resolve_device(cfg.device))
-        samples = generate(module, cfg.n, OmegaConf.to_container(cfg.sampler, resolve=True), seed=cfg.seed,
-                           batch_size=cfg.batch_size, progress=True)
-        sets[samples.sampler] = samples.returns.numpy()
-    results = {name: compare_to_real(r, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
-                                     max_lag=cfg.max_lag) for name, r in sets.items()}
+        row_id, samples, _ = sample_and_record(module, registry, checkpoint, train_run_id, cfg.n, sampler,
+                                               out / "scalogram.png", seed=cfg.seed, batch_size=cfg.batch_size,
+                                               config=OmegaConf.to_container(cfg, resolve=True))
+        sets.append(SampleSet(sampler.name, samples.returns.numpy().astype(np.float64), row_id))
+    for s in sets:
+        if s.returns.ndim != 2 or s.returns.shape[1] != reference.shape[1]:
+            raise ConfigError(f"{s.name}: returns of shape {s.returns.shape}, the run's windows are "
+                              f"{reference.shape[1]} long")
+        if not np.all(np.isfinite(s.returns)):
+            raise ConfigError(f"{s.name}: generated returns contain NaN or infinity")
+
+    results = {s.name: compare_to_real(s.returns, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
+                                       max_lag=cfg.max_lag) for s in sets}
     truth = mjd_truth(source) if cfg.get("mjd_oracle", True) else None
     if truth is not None:
-        for name, r in sets.items():
-            results[name]["mjd_oracle"] = mjd_oracle_report(r, reference, *truth)
-    out = Path(cfg.paths.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps({"checkpoint": str(checkpoint), "train_run_id": train_run_id,
-                                                 "results": results}, indent=2))
-    table = markdown_table(results)
-    if truth is not None:
-        table += "\n\n" + oracle_table(results)
-    (out / "report.md").write_text(f"# Evaluation of {checkpoint}\n\n{table}\n")
-    print(table + f"\n\nreport: {out / 'report.md'}", flush=True)
+        for s in sets:
+            results[s.name]["mjd_oracle"] = mjd_oracle_report(s.returns, reference, *truth)
+    start_price = float(getattr(source, "start_price", None) or 100.0)
+    plots = write_evaluation_plots({s.name: s.returns for s in sets}, reference, pool, out,
+                                   start_price=start_price, max_lag=cfg.max_lag, seed=cfg.seed)
+    for s in sets:
+        registry.record_metrics(flat_metrics(results[s.name]), "evaluate", train_run_id=train_run_id,
+                                generation_run_id=s.generation_run_id)
+    _write_report(out, checkpoint, train_run_id, results, plots, truth is not None)
     return results
+
+
+def _write_report(out: Path, checkpoint: Path | None, train_run_id: int | None, results: dict[str, Any],
+                  plots: dict[str, Path], oracle: bool) -> None:
+    """``report.json`` (everything) and ``report.md`` (tables and pictures), each written whole."""
+    table = markdown_table(results)
+    if oracle:
+        table += "\n\n" + oracle_table(results)
+    pictures = "\n".join(f"![{name}]({path.name})" for name, path in plots.items())
+    title = f"train run {train_run_id}" if train_run_id is not None else str(checkpoint)
+    documents = {
+        "report.json": json.dumps({"checkpoint": str(checkpoint) if checkpoint else None,
+                                   "train_run_id": train_run_id, "results": results,
+                                   "plots": {k: p.name for k, p in plots.items()}}, indent=2),
+        "report.md": f"# Evaluation of {title}\n\nValue, noise floor (same distance between real sets of "
+                     f"the same size) and value / floor.\n\n{table}\n\n{pictures}\n",
+    }
+    for name, text in documents.items():
+        tmp = out / f".{name}.tmp"
+        tmp.write_text(text)
+        tmp.replace(out / name)
+    print(table + f"\n\nreport: {out / 'report.md'}", flush=True)

@@ -13,7 +13,7 @@ from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry, git_commit
 from wavediff.registry.tables import GenerationRun, TrainRun
 from wavediff.sampling.artifacts import SampleArtifacts, write_sample_artifacts
-from wavediff.sampling.generate import generate
+from wavediff.sampling.generate import Samples, generate
 from wavediff.sampling.samplers import SamplerConfig
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,26 @@ def resolve_checkpoint(value: Any, registry: Registry) -> tuple[Path, int | None
     return path, (run.id if run else None)
 
 
+def sample_and_record(module: Any, registry: Registry, checkpoint: Path, train_run_id: int | None,
+                      n: int, sampler: SamplerConfig, output_png: Path, *, seed: int = 0,
+                      batch_size: int = 64, start_price: float | None = None,
+                      config: dict[str, Any] | None = None) -> tuple[int, Samples, SampleArtifacts]:
+    """Sample ``n`` series from a loaded module, write the PNGs and ``.npz`` next to ``output_png``
+    and record them as a ``generation_runs`` row (always left finished, failed or interrupted).
+    Returns ``(row id, samples, artifacts)``."""
+    with registry.track(GenerationRun, train_run_id=train_run_id, checkpoint_path=str(checkpoint),
+                        sampler=sampler.name, n_samples=n, config=config,
+                        git_commit=git_commit(Path(__file__).parent)) as row_id:
+        samples = generate(module, n, sampler, seed=seed, batch_size=batch_size, progress=True,
+                           start_price=start_price)
+        artifacts = write_sample_artifacts(samples, module.representation, output_png,
+                                           title=f"{checkpoint.parent.parent.name}")
+        registry.update(GenerationRun, row_id, network_evals=samples.network_evals,
+                        png_path=str(artifacts.scalogram_png), paths_png_path=str(artifacts.paths_png),
+                        npz_path=str(artifacts.npz), summary=artifacts.summary)
+    return row_id, samples, artifacts
+
+
 def generate_from_config(cfg: DictConfig) -> SampleArtifacts:
     """Load the checkpoint, sample ``cfg.n`` series with ``cfg.sampler``, write the PNGs and
     ``.npz`` at ``cfg.output_path``, and record a ``generation_runs`` row."""
@@ -47,17 +67,9 @@ def generate_from_config(cfg: DictConfig) -> SampleArtifacts:
     registry = Registry(cfg.registry.url, cfg.registry.get("artifacts_root"))
     checkpoint, train_run_id = resolve_checkpoint(cfg.checkpoint, registry)
     module = load_module(checkpoint, resolve_device(cfg.device))
-    config = OmegaConf.to_container(cfg, resolve=True)
-    with registry.track(GenerationRun, train_run_id=train_run_id, checkpoint_path=str(checkpoint),
-                        sampler=sampler.name, n_samples=cfg.n, config=config,
-                        git_commit=git_commit(Path(__file__).parent)) as row_id:
-        samples = generate(module, cfg.n, sampler, seed=cfg.seed, batch_size=cfg.batch_size,
-                           progress=True, start_price=cfg.start_price)
-        artifacts = write_sample_artifacts(samples, module.representation, output,
-                                           title=f"{checkpoint.parent.parent.name}")
-        registry.update(GenerationRun, row_id, network_evals=samples.network_evals,
-                        png_path=str(artifacts.scalogram_png), paths_png_path=str(artifacts.paths_png),
-                        npz_path=str(artifacts.npz), summary=artifacts.summary)
+    row_id, samples, artifacts = sample_and_record(
+        module, registry, checkpoint, train_run_id, cfg.n, sampler, output, seed=cfg.seed,
+        batch_size=cfg.batch_size, start_price=cfg.start_price, config=OmegaConf.to_container(cfg, resolve=True))
     print(f"generation run {row_id}: {cfg.n} series with {sampler.name} "
           f"({samples.network_evals} network calls each)\n"
           f"  scalogram  {artifacts.scalogram_png}\n  paths      {artifacts.paths_png}\n"

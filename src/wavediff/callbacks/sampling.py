@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger
@@ -15,12 +18,23 @@ from wavediff.sampling.generate import generate
 from wavediff.sampling.samplers import SamplerConfig
 
 
+@dataclass
+class SampledEpoch:
+    """One sampling during training: what was written, the returns ``(N, T)`` and, once an
+    evaluation callback has seen them, their metrics ``{name: {value, floor, ratio}}``."""
+
+    epoch: int
+    artifacts: SampleArtifacts
+    returns: np.ndarray = field(repr=False)
+    metrics: dict[str, dict[str, float]] | None = None
+
+
 class SamplingCallback(L.Callback):
     """Every ``every_n_epochs`` epochs and at the end of fit, sample with the EMA weights.
 
     Writes ``<run>/samples/epoch_XXX/{scalogram.png, paths.png, samples.npz}`` and logs both
     pictures and a few return statistics to TensorBoard. Runs on rank zero only. What it wrote
-    waits in :attr:`pending` until the registry callback records it.
+    waits in :attr:`pending` (a list of :class:`SampledEpoch`) until the registry callback records it.
 
     Args:
         sampler: the ``sampler`` config (see :class:`~wavediff.sampling.samplers.SamplerConfig`).
@@ -33,7 +47,7 @@ class SamplingCallback(L.Callback):
         self.sampler = SamplerConfig.from_mapping(sampler)
         self.num_samples, self.every_n_epochs = num_samples, every_n_epochs
         self.seed, self.batch_size, self.dirname = seed, batch_size, dirname
-        self.pending: list[tuple[int, SampleArtifacts]] = []
+        self.pending: list[SampledEpoch] = []
         self._last_sampled_epoch: int | None = None
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -56,7 +70,7 @@ class SamplingCallback(L.Callback):
         out = Path(trainer.default_root_dir) / self.dirname / f"epoch_{epoch:03d}"
         artifacts = write_sample_artifacts(samples, pl_module.representation, out / "scalogram.png",
                                            real_returns=real, title=f"epoch {epoch}")
-        self.pending.append((epoch, artifacts))
+        self.pending.append(SampledEpoch(epoch, artifacts, samples.returns.numpy()))
         for logger in trainer.loggers:
             if isinstance(logger, TensorBoardLogger):
                 writer = logger.experiment

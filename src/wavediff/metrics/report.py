@@ -80,3 +80,25 @@ def oracle_table(results: dict[str, dict[str, Any]]) -> str:
         rows.append(f"| {key} | {true:.4g} | {first['mle_real'][key]:.4g} | "
                     + " | ".join(f"{results[n]['mjd_oracle']['mle_generated'][key]:.4g}" for n in names) + " |")
     return "\n".join(rows)
+
+
+def flat_metrics(result: dict[str, Any]) -> dict[str, dict[str, float | None]]:
+    """One :func:`compare_to_real` result as registry rows ``{name: {value, floor, ratio}}``.
+
+    Distances keep their floor and ratio; the generated moments are added with ``ratio`` =
+    generated / real (``std``, ``excess_kurtosis``) and, with an MJD oracle, each MLE parameter
+    with ``ratio`` = estimate / true value.
+    """
+    rows: dict[str, dict[str, float | None]] = {k: dict(v) for k, v in result["metrics"].items()}
+    generated, real = result["moments"]["generated"], result["moments"]["real"]
+    for key in ("std", "skewness", "excess_kurtosis"):
+        ratio = generated[key] / real[key] if key != "skewness" and real[key] != 0 else None
+        rows[key] = {"value": generated[key], "floor": None, "ratio": ratio}
+    oracle = result.get("mjd_oracle")
+    if oracle:
+        rows["mjd_loglik"] = {"value": oracle["loglik_generated"], "floor": None,
+                              "ratio": None}
+        for key, true in oracle["true"].items():
+            value = oracle["mle_generated"][key]
+            rows[f"mle_{key}"] = {"value": value, "floor": None, "ratio": value / true if true else None}
+    return rows

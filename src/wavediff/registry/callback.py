@@ -52,10 +52,14 @@ class RegistryCallback(L.Callback):
         for callback in trainer.callbacks:
             if isinstance(callback, SamplingCallback):
                 while callback.pending:
-                    epoch, art = callback.pending.pop(0)
-                    self.registry.create(
+                    sampled = callback.pending.pop(0)
+                    art = sampled.artifacts
+                    generation_id = self.registry.create(
                         GenerationRun, status="finished", finished_at=utcnow(), train_run_id=self.run_id,
-                        checkpoint_path=None, epoch=epoch, sampler=art.summary["sampler"],
+                        checkpoint_path=None, epoch=sampled.epoch, sampler=art.summary["sampler"],
                         network_evals=art.summary["network_evals"], n_samples=art.summary["n"],
                         png_path=str(art.scalogram_png), paths_png_path=str(art.paths_png),
                         npz_path=str(art.npz), summary=art.summary)
+                    if sampled.metrics:
+                        self.registry.record_metrics(sampled.metrics, "callback", train_run_id=self.run_id,
+                                                     generation_run_id=generation_id, epoch=sampled.epoch)

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from wavediff.registry.store import Registry, RegistryError
-from wavediff.registry.tables import DataRun, GenerationRun, TrainRun, utcnow
+from wavediff.registry.tables import DataRun, GenerationRun, Metric, TrainRun, utcnow
 
 TABLES = {"data": DataRun, "train": TrainRun, "generation": GenerationRun}
 ARTIFACT_COLUMNS = ("output_path", "checkpoint_path", "png_path", "paths_png_path", "npz_path")
@@ -42,10 +42,35 @@ def flatten(mapping: dict[str, Any] | None, prefix: str) -> dict[str, Any]:
     return out
 
 
+def run_metrics(registry: Registry, kind: str, run_id: int) -> list[dict[str, Any]]:
+    """Metrics rows of a train run (all of its generations included) or of one generation, oldest first."""
+    column = {"train": Metric.train_run_id, "generation": Metric.generation_run_id}.get(kind)
+    if column is None:
+        return []
+    with registry.session() as s:
+        rows = s.scalars(select(Metric).where(column == run_id).order_by(Metric.id)).all()
+    return [row_dict(r) for r in rows]
+
+
+def latest_metrics(registry: Registry, kind: str) -> dict[int, dict[str, float | None]]:
+    """``{run id: {"metric.<name>": newest value}}`` for train or generation runs."""
+    column = {"train": Metric.train_run_id, "generation": Metric.generation_run_id}.get(kind)
+    out: dict[int, dict[str, float | None]] = {}
+    if column is None:
+        return out
+    with registry.session() as s:
+        for run_id, name, value in s.execute(select(column, Metric.name, Metric.value)
+                                             .where(column.is_not(None)).order_by(Metric.id)):
+            out.setdefault(run_id, {})[f"metric.{name}"] = value  # later rows overwrite earlier ones
+    return out
+
+
 def runs_frame(registry: Registry | str, kind: str = "train") -> pd.DataFrame:
     """One row per run of ``kind`` (``data``, ``train``, ``generation``), with the composed config
-    flattened into ``config.*`` columns and generation summaries into ``summary.*``."""
+    flattened into ``config.*`` columns, generation summaries into ``summary.*`` and the newest
+    value of each evaluation metric into ``metric.*``."""
     registry = Registry(registry) if isinstance(registry, str) else registry
+    metrics = latest_metrics(registry, kind)
     records = []
     for row in registry.all(table_for(kind)):
         record = row_dict(row)
@@ -53,6 +78,7 @@ def runs_frame(registry: Registry | str, kind: str = "train") -> pd.DataFrame:
         for nested in ("params", "summary"):
             if nested in record:
                 record.update(flatten(record.pop(nested), nested))
+        record.update(metrics.get(row.id, {}))
         records.append(record)
     return pd.DataFrame.from_records(records)
 
@@ -99,7 +125,8 @@ def show_run(registry: Registry, kind: str, run_id: int) -> dict[str, Any]:
     row = registry.get(table_for(kind), run_id)
     if row is None:
         raise RegistryError(f"no {kind} run with id {run_id}")
-    return {**row_dict(row), "linked": linked_runs(registry, kind, run_id)}
+    return {**row_dict(row), "linked": linked_runs(registry, kind, run_id),
+            "metrics": run_metrics(registry, kind, run_id)}
 
 
 def compare_runs(registry: Registry, a: int, b: int) -> dict[str, Any]:

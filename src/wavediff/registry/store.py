@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from wavediff.errors import WaveDiffError
 from wavediff.hashing import config_hash
 from wavediff.registry.migrate import upgrade
-from wavediff.registry.tables import DataRun, GenerationRun, TrainRun, utcnow
+from wavediff.registry.tables import DataRun, GenerationRun, Metric, TrainRun, utcnow
 
 RunT = TypeVar("RunT", DataRun, TrainRun, GenerationRun)
 
@@ -192,6 +193,26 @@ class Registry:
     def all(self, table: type[RunT]) -> list[RunT]:
         with self.session() as s:
             return list(s.scalars(select(table).order_by(table.id)))
+
+    def record_metrics(self, metrics: Mapping[str, Mapping[str, float]], source: str,
+                       train_run_id: int | None = None, generation_run_id: int | None = None,
+                       epoch: int | None = None) -> int:
+        """Insert one ``metrics`` row per entry of ``{name: {"value", "floor", "ratio"}}`` in one
+        transaction (``floor``/``ratio`` optional; NaN and infinities stored as NULL); returns the count."""
+
+        def number(x: Any) -> float | None:
+            return float(x) if x is not None and math.isfinite(float(x)) else None
+
+        rows = [Metric(train_run_id=train_run_id, generation_run_id=generation_run_id, source=source,
+                       name=name, epoch=epoch, value=number(m.get("value")), floor=number(m.get("floor")),
+                       ratio=number(m.get("ratio")))
+                for name, m in metrics.items()]
+
+        def insert(s: Session) -> int:
+            s.add_all(rows)
+            return len(rows)
+
+        return self._write(insert)
 
     @contextmanager
     def track(self, table: type[RunT], resume_id: int | None = None, **fields: Any) -> Iterator[int]:

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 ORM tables of the run registry: data runs, training runs, generation runs.
+"""SQLAlchemy 2 ORM tables of the run registry: data, training and generation runs, and metrics.
 
 Every change here needs a migration in ``migrations/versions/`` (Alembic).
 """
@@ -85,3 +85,23 @@ class GenerationRun(RunMixin, Base):
     paths_png_path: Mapped[str | None] = mapped_column(Text)
     npz_path: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Metric(Base):
+    """One evaluation number of a training run or of one generation: value, noise floor, ratio.
+
+    ``source`` says what computed it (``evaluate`` for scripts/evaluate.py, ``callback`` for the
+    evaluation callback during training). Revision 0003.
+    """
+
+    __tablename__ = "metrics"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    train_run_id: Mapped[int | None] = mapped_column(ForeignKey("train_runs.id"), index=True)
+    generation_run_id: Mapped[int | None] = mapped_column(ForeignKey("generation_runs.id"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    floor: Mapped[float | None] = mapped_column(Float)
+    ratio: Mapped[float | None] = mapped_column(Float)
+    epoch: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
