@@ -22,7 +22,12 @@ def check_train_config(cfg: DictConfig) -> None:
     scales = _positive_int(cfg.data.transform.num_scales, "data.transform.num_scales", 2)
     levels = len(cfg.model.net.get("block_out_channels", [])) - 1
     factor = 2 ** max(levels, 0)
-    for key, size in (("data.window_size", window), ("data.transform.num_scales", scales)):
+    if cfg.data.transform.get("kind", "complex_cwt") == "seed_scalogram":  # square resized image
+        side = _positive_int(cfg.data.transform.get("image_size"), "data.transform.image_size", 2)
+        sizes = (("data.transform.image_size", side),)
+    else:
+        sizes = (("data.window_size", window), ("data.transform.num_scales", scales))
+    for key, size in sizes:
         if size % factor:
             raise ConfigError(f"{key}={size}: must be a multiple of {factor} (the UNet halves the "
                               f"image {levels} times)")

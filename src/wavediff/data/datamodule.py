@@ -18,7 +18,7 @@ from wavediff.data.sources import PriceData
 from wavediff.data.windows import date_split, sliding_windows, time_split
 from wavediff.errors import DataError
 from wavediff.hashing import config_hash
-from wavediff.transforms.representation import WaveletRepresentation
+from wavediff.transforms import build_representation
 
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ CACHE_FORMAT = 1
 
 
 class WaveletDataModule(L.LightningDataModule):
-    """Windows of log returns as complex-CWT images ``(2, S, T)``.
+    """Windows of log returns as images: complex-CWT ``(2, S, T)`` by default.
 
     The split is by time (train, then val, then test) with a gap of one window between parts, so
     no window crosses a split. Separate series (``series`` column: files, tickers) are split and
@@ -41,7 +41,8 @@ class WaveletDataModule(L.LightningDataModule):
         splits: fractions per part, in time order, e.g. ``{train: 0.8, val: 0.1, test: 0.1}``.
         split_dates: instead of fractions, first dates of the later parts, e.g.
             ``{val: 2023-01-01, test: 2023-07-01}`` (train is everything before ``val``).
-        transform: keyword arguments of :class:`WaveletRepresentation` other than ``window_size``.
+        transform: the representation: ``kind`` (``complex_cwt``, default, or ``seed_scalogram``)
+            and its keyword arguments other than ``window_size`` (see :mod:`wavediff.transforms`).
         batch_size, num_workers: data loader settings.
         cache_dir: where windows, images and fitted scalers are cached on disk, keyed by a hash of
             everything that determines them (source parameters or file stamps, windowing, splits,
@@ -59,7 +60,7 @@ class WaveletDataModule(L.LightningDataModule):
         self.split_dates = dict(split_dates or {})
         self.batch_size, self.num_workers = batch_size, num_workers
         self.encode_batch_size = encode_batch_size
-        self.representation = WaveletRepresentation(window_size=self.window_size, **dict(transform or {}))
+        self.representation = build_representation({**dict(transform or {}), "window_size": self.window_size})
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.price_data: PriceData | None = None
         self.cache_hit: bool | None = None  # after setup: whether the disk cache was used

@@ -13,7 +13,8 @@ from diffusers import DDPMScheduler, UNet2DModel
 from omegaconf import DictConfig, OmegaConf
 
 from wavediff.models.ema import make_ema
-from wavediff.transforms.representation import WaveletRepresentation
+from wavediff.transforms import build_representation
+from wavediff.transforms.base import Representation
 
 
 def _plain(value: Any) -> Any:
@@ -36,16 +37,16 @@ class DiffusionModule(L.LightningModule):
         ema_decay: maximum EMA decay (warmed up as ``(1 + n) / (10 + n)``).
         compile: ``torch.compile`` the training network in place (state-dict keys unchanged, so
             checkpoints load either way); worth it on GPUs, slow to start on CPUs.
-        representation: the fitted :class:`WaveletRepresentation`, or its ``config()`` dict when
+        representation: the fitted :class:`~wavediff.transforms.base.Representation`, or its ``config()`` dict when
             rebuilding from a checkpoint (its fitted scalers then come from the state dict).
     """
 
     def __init__(self, net: Mapping[str, Any], noise_scheduler: Mapping[str, Any],
-                 optimizer: Mapping[str, Any], representation: WaveletRepresentation | Mapping[str, Any],
+                 optimizer: Mapping[str, Any], representation: Representation | Mapping[str, Any],
                  lr_warmup_steps: int = 100, ema_decay: float = 0.999, compile: bool = False) -> None:
         super().__init__()
-        if not isinstance(representation, WaveletRepresentation):
-            representation = WaveletRepresentation(**_plain(representation))
+        if not isinstance(representation, Representation):
+            representation = build_representation(_plain(representation))
         self.save_hyperparameters(ignore=["representation"])
         self.hparams["representation"] = representation.config()
         for key in ("net", "noise_scheduler", "optimizer"):

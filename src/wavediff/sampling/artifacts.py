@@ -11,8 +11,8 @@ import numpy as np
 import torch
 
 from wavediff.sampling.generate import Samples
-from wavediff.transforms.render import paths_figure, save_figure, scale_labels, scalogram_figure
-from wavediff.transforms.representation import WaveletRepresentation
+from wavediff.transforms.base import Representation
+from wavediff.transforms.render import paths_figure, save_figure, scalogram_figure
 
 
 @dataclass
@@ -43,7 +43,7 @@ def summarize(samples: Samples) -> dict[str, Any]:
     }
 
 
-def write_sample_artifacts(samples: Samples, representation: WaveletRepresentation,
+def write_sample_artifacts(samples: Samples, representation: Representation,
                            scalogram_png: Path, real_returns: torch.Tensor | None = None,
                            title: str = "") -> SampleArtifacts:
     """Write ``scalogram_png``, ``<stem>_paths.png`` (or ``paths.png`` beside ``scalogram.png``)
@@ -54,8 +54,7 @@ def write_sample_artifacts(samples: Samples, representation: WaveletRepresentati
     else:
         paths_png = scalogram_png.with_name(scalogram_png.stem + "_paths.png")
         npz = scalogram_png.with_suffix(".npz")
-    cfg = representation.config()
-    labels = scale_labels(cfg["num_scales"], cfg["min_scale"], cfg["max_scale"], cfg["omega0"])
+    labels = representation.row_labels()
     scalogram_rgb = save_figure(
         scalogram_figure(representation.magnitude(samples.images).numpy(), labels,
                          title=f"{title} |CWT| of generated samples ({samples.sampler})".strip()),

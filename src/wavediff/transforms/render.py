@@ -12,13 +12,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from wavediff.transforms.cwt import morlet_scales  # noqa: E402
-
-
-def scale_labels(num_scales: int, min_scale: float, max_scale: float, omega0: float) -> list[str]:
-    """Row labels: wavelet period in bars (``2 pi s / omega0``), and ``low-pass`` for the last row."""
-    periods = 2 * math.pi * morlet_scales(num_scales - 1, min_scale, max_scale).numpy() / omega0
-    return [f"{p:.0f}" if p >= 10 else f"{p:.1f}" for p in periods] + ["low-pass"]
 
 
 def scalogram_figure(magnitudes: np.ndarray, labels: list[str], title: str = "",

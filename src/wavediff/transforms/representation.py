@@ -1,4 +1,4 @@
-"""The one object that turns return windows into model images and back.
+"""The complex-CWT representation: the one object that turns return windows into model images and back.
 
 ``returns (B, T)`` --global return scaler--> ``(B, T)`` --CWT--> ``(B, 2, S, T)``
 --per-(channel, scale) image scaler--> model space. ``decode`` runs the chain backwards with the
@@ -7,16 +7,18 @@ exact inverse CWT. Training data, sampling callbacks, ``generate`` and evaluatio
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from wavediff.data.scaler import StandardScaler
-from wavediff.transforms.cwt import MorletCWT
+from wavediff.transforms.base import Representation
+from wavediff.transforms.cwt import MorletCWT, morlet_scales
 
 
-class WaveletRepresentation(nn.Module):
+class WaveletRepresentation(Representation):
     """Complex-CWT image representation of log-return windows, with its fitted scalers.
 
     Args:
@@ -25,20 +27,19 @@ class WaveletRepresentation(nn.Module):
         omega0, min_scale, max_scale: see :class:`~wavediff.transforms.cwt.MorletCWT`.
     """
 
+    kind = "complex_cwt"
+
     def __init__(self, window_size: int, num_scales: int, omega0: float = 6.0,
                  min_scale: float = 2.0, max_scale: float | None = None) -> None:
         super().__init__()
         self.cwt = MorletCWT(window_size, num_scales, omega0, min_scale, max_scale)
         self.return_scaler = StandardScaler((1,))
         self.image_scaler = StandardScaler((MorletCWT.channels, num_scales, 1))
-        # Price at the end of the training split: generated paths start from it.
-        self.register_buffer("start_price", torch.tensor(1.0, dtype=torch.float64))
 
     def config(self) -> dict[str, Any]:
-        """Constructor arguments, enough to rebuild this object before loading its state."""
         c = self.cwt
-        return {"window_size": c.window_size, "num_scales": c.num_scales, "omega0": c.omega0,
-                "min_scale": c.min_scale, "max_scale": c.max_scale}
+        return {"kind": self.kind, "window_size": c.window_size, "num_scales": c.num_scales,
+                "omega0": c.omega0, "min_scale": c.min_scale, "max_scale": c.max_scale}
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -69,7 +70,7 @@ class WaveletRepresentation(nn.Module):
         return self.image_scaler.transform(self.cwt.project(raw))
 
     def reprojection_error(self, images: Tensor) -> Tensor:
-        """Per-image relative distance to the transform's range, ``(B,)``; 0 for real images."""
+        """Per-image relative distance to the transform's range (in raw CWT units), ``(B,)``."""
         raw = self.image_scaler.inverse_transform(images.float())
         diff = (self.cwt.project(raw) - raw).flatten(1).norm(dim=1)
         return diff / raw.flatten(1).norm(dim=1).clamp(min=1e-12)
@@ -78,9 +79,8 @@ class WaveletRepresentation(nn.Module):
         """Un-normalised scalogram magnitude ``(B, S, T)`` for plotting."""
         return self.cwt.magnitude(self.image_scaler.inverse_transform(images.float()))
 
-    def prices(self, returns: Tensor, start_price: float | None = None) -> Tensor:
-        """Price paths ``(B, T + 1)`` from log returns ``(B, T)``, starting at ``start_price``."""
-        p0 = float(self.start_price) if start_price is None else start_price
-        log_paths = torch.cumsum(returns.double(), dim=-1)
-        log_paths = torch.cat([torch.zeros_like(log_paths[:, :1]), log_paths], dim=-1)
-        return p0 * torch.exp(log_paths)
+    def row_labels(self) -> list[str]:
+        """Wavelet period in bars (``2 pi s / omega0``) per row, and ``low-pass`` for the last row."""
+        c = self.cwt
+        periods = 2 * math.pi * morlet_scales(c.num_scales - 1, c.min_scale, c.max_scale).numpy() / c.omega0
+        return [f"{p:.0f}" if p >= 10 else f"{p:.1f}" for p in periods] + ["low-pass"]

@@ -1,0 +1,68 @@
+"""What every image representation of return windows provides (model, sampler and plots rely on it)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor, nn
+
+
+class Representation(nn.Module):
+    """Turns log-return windows ``(B, T)`` into model images ``(B, C, H, W)`` and back.
+
+    Subclasses implement :meth:`config`, :attr:`image_shape`, :meth:`fit`, :meth:`encode`,
+    :meth:`decode`, :meth:`project`, :meth:`magnitude` and :meth:`row_labels`; fitted statistics
+    live in buffers so they travel in checkpoints. ``kind`` names the subclass in configs
+    (``data.transform.kind``) and in :meth:`config`.
+    """
+
+    kind: ClassVar[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Price at the end of the training split: generated paths start from it.
+        self.register_buffer("start_price", torch.tensor(1.0, dtype=torch.float64))
+
+    def config(self) -> dict[str, Any]:
+        """Constructor arguments plus ``kind``: enough to rebuild the object before loading its state."""
+        raise NotImplementedError
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """``(C, H, W)`` of one model image."""
+        raise NotImplementedError
+
+    def fit(self, train_returns: Tensor, start_price: float) -> "Representation":
+        raise NotImplementedError
+
+    def encode(self, returns: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def decode(self, images: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def project(self, images: Tensor) -> Tensor:
+        """Nearest image (or the representation's best substitute) of a real series, same shape."""
+        raise NotImplementedError
+
+    def magnitude(self, images: Tensor) -> Tensor:
+        """Scalogram magnitude ``(B, rows, W)`` for plotting."""
+        raise NotImplementedError
+
+    def row_labels(self) -> list[str]:
+        """One label per :meth:`magnitude` row: wavelet period in bars."""
+        raise NotImplementedError
+
+    def reprojection_error(self, images: Tensor) -> Tensor:
+        """Per-image relative distance to :meth:`project`'s result, ``(B,)``; 0 for real images."""
+        images = images.float()
+        diff = (self.project(images) - images).flatten(1).norm(dim=1)
+        return diff / images.flatten(1).norm(dim=1).clamp(min=1e-12)
+
+    def prices(self, returns: Tensor, start_price: float | None = None) -> Tensor:
+        """Price paths ``(B, T + 1)`` from log returns ``(B, T)``, starting at ``start_price``."""
+        p0 = float(self.start_price) if start_price is None else start_price
+        log_paths = torch.cumsum(returns.double(), dim=-1)
+        log_paths = torch.cat([torch.zeros_like(log_paths[:, :1]), log_paths], dim=-1)
+        return p0 * torch.exp(log_paths)
