@@ -15,7 +15,7 @@ from wavediff.training import train
 @one_line_errors
 def main(cfg: DictConfig) -> float | None:
     metrics = train(cfg)
-    return metrics.get("val/loss") if metrics else None  # objective for sweepers
+    return metrics.get(cfg.optimized_metric) if metrics else None  # objective for sweepers
 
 
 if __name__ == "__main__":

@@ -47,3 +47,71 @@ def test_ddp_on_cpu_writes_once_and_its_checkpoint_loads(tmp_path):
     run_script("generate.py", "checkpoint=1", "n=2", "sampler.steps=2", f"output_path={out}",
                f"paths.output_root={tmp_path}", cwd=tmp_path, check=True)
     assert out.is_file() and (tmp_path / "g.npz").is_file()
+
+
+def test_search_space_from_hydra_sweep_syntax():
+    import optuna
+
+    from wavediff.errors import ConfigError
+    from wavediff.search import distribution
+
+    assert distribution("a", "choice(8, 16)") == optuna.distributions.CategoricalDistribution([8, 16])
+    assert distribution("a", "range(1, 5)") == optuna.distributions.IntDistribution(1, 4)
+    assert distribution("a", "tag(log, interval(1e-4, 2e-3))") == \
+        optuna.distributions.FloatDistribution(1e-4, 2e-3, log=True)
+    assert distribution("a", "3") is None  # fixed values pass through as overrides
+    with pytest.raises(ConfigError, match="search space a=choice\\(1,"):
+        distribution("a", "choice(1,")
+
+
+def test_optuna_search_counts_failures_and_resumes(tmp_path):
+    import optuna
+
+    from wavediff.search import OptunaSearch, storage_for
+
+    def study():
+        return optuna.create_study(study_name="s", storage=storage_for(None, tmp_path, "s"),
+                                   sampler=optuna.samplers.RandomSampler(seed=0), load_if_exists=True)
+
+    seen: list[list[str]] = []
+
+    def launch(batch):  # objective (x - 2)^2; a job with x > 3 "crashes"
+        seen.extend(batch)
+        xs = [float(next(o for o in b if o.startswith("x=")).split("=")[1]) for b in batch]
+        return [None if x > 3 else (x - 2) ** 2 for x in xs]
+
+    first = OptunaSearch(study(), {"x": "interval(0, 4)", "y": 7}, n_trials=4, n_jobs=2)
+    first.run(["base=1"], launch)
+    assert len(seen) == 4 and all("base=1" in b and "y=7" in b for b in seen)
+    abandoned = study().ask()  # as if the process died mid-trial
+    resumed = OptunaSearch(study(), {"x": "interval(0, 4)", "y": 7}, n_trials=6, n_jobs=2)
+    resumed.run([], launch)
+    assert len(seen) == 5  # 4 done + the abandoned one (counted failed): only one more ran
+    trials = study().trials
+    assert trials[abandoned.number].state == optuna.trial.TrialState.FAIL
+    results = resumed.results()
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert results["n_complete"] == len(complete) and results["best_value"] == min(t.value for t in complete)
+    assert results["best_params"]["x"] == pytest.approx(2 + (results["best_value"]) ** 0.5, abs=1e-9) or \
+        results["best_params"]["x"] == pytest.approx(2 - (results["best_value"]) ** 0.5, abs=1e-9)
+
+
+def test_optuna_sweep_writes_best_params_and_registry_row(tmp_path):
+    args = ["hparams_search=optuna", "experiment=smoke", "callbacks.sampling.every_n_epochs=0",
+            f"paths.output_root={tmp_path}", "trainer.limit_train_batches=2"]
+    proc = run_script("train.py", *args, "hydra.sweeper.n_trials=2", cwd=tmp_path, check=True)
+    assert "sweep run 1: best val/loss" in proc.stdout
+    db = tmp_path / "wavediff.db"
+    with sqlite3.connect(db) as conn:
+        ((n_complete, best, path),) = conn.execute("select n_complete, best_value, results_path from sweep_runs")
+        losses = [r[0] for r in conn.execute("select final_val_loss from train_runs where status = 'finished'")]
+    assert n_complete == 2 and len(losses) == 2 and best == pytest.approx(min(losses))
+    from omegaconf import OmegaConf
+
+    results = OmegaConf.load(tmp_path / path)
+    assert results.best_value == pytest.approx(best) and "model.optimizer.lr" in results.best_params
+    # The same command with more trials resumes the study: one new training run, not three.
+    run_script("train.py", *args, "hydra.sweeper.n_trials=3", cwd=tmp_path, check=True)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from train_runs").fetchone() == (3,)
+        assert conn.execute("select n_complete from sweep_runs where id = 2").fetchone() == (3,)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import lightning as L
+import torch
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 
@@ -65,6 +66,9 @@ class EvaluationCallback(L.Callback):
                 scalars[f"eval/{name}_over_floor"] = sampled.metrics[name]["ratio"]
         scalars["eval/std_ratio"] = sampled.metrics["std"]["ratio"]
         scalars["eval/excess_kurtosis"] = sampled.metrics["excess_kurtosis"]["value"]
+        for key, value in scalars.items():  # so optimized_metric=eval/... can drive a search
+            if value is not None:
+                trainer.callback_metrics[key] = torch.tensor(float(value))
         for logger in trainer.loggers:
             if isinstance(logger, TensorBoardLogger):
                 for key, value in scalars.items():

@@ -12,9 +12,9 @@ import pandas as pd
 from sqlalchemy import select
 
 from wavediff.registry.store import Registry, RegistryError
-from wavediff.registry.tables import DataRun, GenerationRun, Metric, TrainRun, utcnow
+from wavediff.registry.tables import DataRun, GenerationRun, Metric, SweepRun, TrainRun, utcnow
 
-TABLES = {"data": DataRun, "train": TrainRun, "generation": GenerationRun}
+TABLES = {"data": DataRun, "train": TrainRun, "generation": GenerationRun, "sweep": SweepRun}
 ARTIFACT_COLUMNS = ("output_path", "checkpoint_path", "png_path", "paths_png_path", "npz_path")
 
 
@@ -75,7 +75,7 @@ def runs_frame(registry: Registry | str, kind: str = "train") -> pd.DataFrame:
     for row in registry.all(table_for(kind)):
         record = row_dict(row)
         record.update(flatten(record.pop("config"), "config"))
-        for nested in ("params", "summary"):
+        for nested in ("params", "summary", "best_params"):
             if nested in record:
                 record.update(flatten(record.pop(nested), nested))
         record.update(metrics.get(row.id, {}))

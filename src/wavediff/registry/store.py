@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from wavediff.errors import WaveDiffError
 from wavediff.hashing import config_hash
 from wavediff.registry.migrate import upgrade
-from wavediff.registry.tables import DataRun, GenerationRun, Metric, TrainRun, utcnow
+from wavediff.registry.tables import DataRun, GenerationRun, Metric, SweepRun, TrainRun, utcnow
 
-RunT = TypeVar("RunT", DataRun, TrainRun, GenerationRun)
+RunT = TypeVar("RunT", DataRun, TrainRun, GenerationRun, SweepRun)
 
 
 class RegistryError(WaveDiffError):
@@ -64,7 +64,7 @@ def _is_locked(exc: BaseException) -> bool:
 
 WRITE_ATTEMPTS = 5
 # Columns holding file or directory paths: stored relative to the artifacts root when inside it.
-PATH_COLUMNS = ("output_path", "checkpoint_path", "png_path", "paths_png_path", "npz_path", "run_dir",
+PATH_COLUMNS = ("results_path", "output_path", "checkpoint_path", "png_path", "paths_png_path", "npz_path", "run_dir",
                 "tensorboard_dir")
 
 

@@ -105,3 +105,18 @@ class Metric(Base):
     ratio: Mapped[float | None] = mapped_column(Float)
     epoch: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SweepRun(RunMixin, Base):
+    """A hyper-parameter search (``hparams_search=optuna``): its study and best trial. Revision 0004."""
+
+    __tablename__ = "sweep_runs"
+    study_name: Mapped[str] = mapped_column(String(128), index=True)
+    storage: Mapped[str | None] = mapped_column(Text)
+    objective: Mapped[str | None] = mapped_column(String(64))
+    direction: Mapped[str | None] = mapped_column(String(16))
+    n_trials: Mapped[int | None] = mapped_column(Integer)
+    n_complete: Mapped[int | None] = mapped_column(Integer)
+    best_value: Mapped[float | None] = mapped_column(Float)
+    best_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    results_path: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Hydra sweeper plugin ``hydra/sweeper=wavediff_optuna``: Optuna search (see wavediff.search)."""
