@@ -115,3 +115,19 @@ def test_optuna_sweep_writes_best_params_and_registry_row(tmp_path):
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from train_runs").fetchone() == (3,)
         assert conn.execute("select n_complete from sweep_runs where id = 2").fetchone() == (3,)
+
+
+def test_slurm_launcher_config_exposes_cluster_fields(tmp_path):
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from conftest import CONFIGS
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = compose("train", ["hydra/launcher=slurm", "hydra.launcher.partition=gpu",
+                                "hydra.launcher.gpus_per_node=4", "hydra.launcher.nodes=2"], return_hydra_config=True)
+    GlobalHydra.instance().clear()
+    launcher = cfg.hydra.launcher
+    assert launcher._target_.endswith("SlurmLauncher")
+    assert (launcher.partition, launcher.gpus_per_node, launcher.nodes, launcher.timeout_min) == ("gpu", 4, 2, 240)
