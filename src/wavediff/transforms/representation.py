@@ -25,21 +25,41 @@ class WaveletRepresentation(Representation):
         window_size: ``T``, returns per window.
         num_scales: ``S``, image rows (``S - 1`` Morlet scales + one low-pass row).
         omega0, min_scale, max_scale: see :class:`~wavediff.transforms.cwt.MorletCWT`.
+        tail_scale: if set, standardised returns ``z`` are compressed to ``c asinh(z / c)`` with
+            ``c = tail_scale`` before the CWT (and expanded with ``c sinh(y / c)`` after the
+            inverse): linear in the body, logarithmic in the tails, so rare jumps of 10 standard
+            deviations become values of about 3 that the network sees often enough to learn.
+            Decoded values are clipped at 1.25 times the largest compressed training value.
     """
 
     kind = "complex_cwt"
 
     def __init__(self, window_size: int, num_scales: int, omega0: float = 6.0,
-                 min_scale: float = 2.0, max_scale: float | None = None) -> None:
+                 min_scale: float = 2.0, max_scale: float | None = None, tail_scale: float | None = None) -> None:
         super().__init__()
+        if tail_scale is not None and not tail_scale > 0:
+            raise ValueError(f"tail_scale must be positive or null, got {tail_scale}")
+        self.tail_scale = float(tail_scale) if tail_scale is not None else None
         self.cwt = MorletCWT(window_size, num_scales, omega0, min_scale, max_scale)
         self.return_scaler = StandardScaler((1,))
         self.image_scaler = StandardScaler((MorletCWT.channels, num_scales, 1))
+        self.register_buffer("tail_limit", torch.tensor(float("inf"), dtype=torch.float64))
 
     def config(self) -> dict[str, Any]:
         c = self.cwt
         return {"kind": self.kind, "window_size": c.window_size, "num_scales": c.num_scales,
-                "omega0": c.omega0, "min_scale": c.min_scale, "max_scale": c.max_scale}
+                "omega0": c.omega0, "min_scale": c.min_scale, "max_scale": c.max_scale,
+                "tail_scale": self.tail_scale}
+
+    def _compress(self, z: Tensor) -> Tensor:
+        """Standardised returns -> the series the CWT sees (identity without ``tail_scale``)."""
+        return z if self.tail_scale is None else self.tail_scale * torch.asinh(z / self.tail_scale)
+
+    def _expand(self, y: Tensor) -> Tensor:
+        if self.tail_scale is None:
+            return y
+        limit = float(self.tail_limit)
+        return self.tail_scale * torch.sinh(y.clamp(-limit, limit) / self.tail_scale)
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -50,19 +70,21 @@ class WaveletRepresentation(Representation):
     def fit(self, train_returns: Tensor, start_price: float) -> "WaveletRepresentation":
         """Fit both scalers on training windows ``(N, T)`` of log returns only."""
         self.return_scaler.fit(train_returns.reshape(-1, 1))
-        self.image_scaler.fit(self.cwt(self.return_scaler.transform(train_returns.float())))
+        compressed = self._compress(self.return_scaler.transform(train_returns.float()))
+        self.tail_limit.fill_(1.25 * float(compressed.abs().max()) if self.tail_scale is not None else float("inf"))
+        self.image_scaler.fit(self.cwt(compressed))
         self.start_price.fill_(float(start_price))
         return self
 
     def encode(self, returns: Tensor) -> Tensor:
         """Log-return windows ``(B, T)`` -> normalised images ``(B, 2, S, T)`` (float32)."""
-        images = self.cwt(self.return_scaler.transform(returns.float()))
+        images = self.cwt(self._compress(self.return_scaler.transform(returns.float())))
         return self.image_scaler.transform(images)
 
     def decode(self, images: Tensor) -> Tensor:
         """Normalised images ``(B, 2, S, T)`` -> log-return windows ``(B, T)`` (float32)."""
         series = self.cwt.inverse(self.image_scaler.inverse_transform(images.float()))
-        return self.return_scaler.inverse_transform(series)
+        return self.return_scaler.inverse_transform(self._expand(series))
 
     def project(self, images: Tensor) -> Tensor:
         """Project normalised images onto the set of images of real series, same shape."""
