@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install train test test-slow bench tensorboard clean help
+.PHONY: install train test test-slow browser bench studio tensorboard clean help
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(PY) -m pip install --quiet -e ".[dev,sweeps]"
+	$(PY) -m pip install --quiet -e ".[dev,sweeps,studio]"
 	@touch $(STAMP)
 
-install: $(STAMP)  ## create .venv: torch ($(TORCH_SPEC)) first, then wavediff[dev,sweeps]
+install: $(STAMP)  ## create .venv: torch ($(TORCH_SPEC)) first, then wavediff[dev,sweeps,studio]
 
 train: $(STAMP)  ## train the small default model on MJD data (CPU), sample, record in the registry
 	$(PY) scripts/train.py $(ARGS)
@@ -29,8 +29,15 @@ train: $(STAMP)  ## train the small default model on MJD data (CPU), sample, rec
 test: $(STAMP)  ## fast test suite (a few minutes on 2 CPU cores)
 	$(PY) -m pytest $(ARGS)
 
-test-slow: $(STAMP)  ## long tests only
+test-slow: $(STAMP) browser  ## long tests only (includes the Studio's browser test)
 	$(PY) -m pytest -m slow $(ARGS)
+
+browser: $(STAMP)  ## Playwright + Debian's chromium for the Studio's browser test
+	$(PY) -m pip install --quiet "playwright>=1.40"
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+studio: $(STAMP)  ## WaveDiff Studio web UI on http://127.0.0.1:8000 (ARGS="--port 8080")
+	$(PY) scripts/studio.py $(ARGS)
 
 bench: $(STAMP)  ## speed benchmark: prints a table, writes outputs/bench/bench.json
 	$(PY) scripts/bench.py $(ARGS)

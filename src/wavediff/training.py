@@ -86,7 +86,14 @@ def train(cfg: DictConfig) -> dict[str, float]:
             callbacks.append(RegistryCallback(registry, run_id))
         trainer: L.Trainer = instantiate(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
                                           default_root_dir=str(run_dir))
-        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+        try:
+            trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+        except SystemExit as exc:
+            # Lightning turns Ctrl-C into sys.exit(1) after its graceful shutdown; report it as the
+            # interrupt it was (row `interrupted`, exit 130). SIGTERM has its own exception type.
+            if type(exc) is SystemExit and trainer.interrupted:
+                raise KeyboardInterrupt from None
+            raise
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
         checkpoint = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else None
         if registry is not None:

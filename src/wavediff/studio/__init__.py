@@ -1,0 +1,1 @@
+"""WaveDiff Studio: a web UI (Data, Train, Generate, History) over the scripts and the registry."""

@@ -1,0 +1,73 @@
+"""What the Studio's forms offer and accept: config-group options, simulator parameters, and
+override validation against the composed training config (before any process starts)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import MISSING, fields
+from pathlib import Path
+from typing import Any
+
+from wavediff.data.simulators import SIMULATORS, STYLIZED_FACTS
+from wavediff.errors import ConfigError
+
+FORM_GROUPS = ("data", "transform", "model", "sampler", "trainer")
+# The Studio decides where runs write; a user override must not move them.
+RESERVED_PREFIXES = ("hydra", "paths", "registry", "resume", "ckpt_path", "hparams_search", "+", "~")
+OVERRIDE = re.compile(r"^[A-Za-z_][\w.\-/@]*=[^\n\r\x00]*$")
+
+
+class StudioInputError(ValueError):
+    """A form value the Studio refuses (HTTP 422), with the reason in one line."""
+
+
+def config_options(config_dir: Path) -> dict[str, list[str]]:
+    """``{group: [option, ...]}`` read from the config directory, so new files appear by themselves."""
+    return {g: sorted(p.stem for p in (config_dir / g).glob("*.yaml")) for g in FORM_GROUPS}
+
+
+def simulator_fields() -> dict[str, dict[str, Any]]:
+    """Each simulator's parameters with defaults and help, and its stylized facts."""
+    out = {}
+    for name, cls in SIMULATORS.items():
+        params = [{"name": f.name, "default": f.default if f.default is not MISSING else None,
+                   "help": f.metadata.get("help", "")} for f in fields(cls.params_type)]
+        out[name] = {"params": params, "facts": STYLIZED_FACTS[name]}
+    return out
+
+
+def check_overrides(overrides: list[str]) -> list[str]:
+    """Syntax and reserved keys; returns the overrides unchanged."""
+    for item in overrides:
+        if not isinstance(item, str) or not OVERRIDE.match(item):
+            raise StudioInputError(f"{item!r}: expected key=value")
+        key = item.split("=", 1)[0]
+        if key.startswith(RESERVED_PREFIXES):
+            raise StudioInputError(f"{key}: set by the Studio, not by a form")
+    return overrides
+
+
+def validate_train_overrides(overrides: list[str], config_dir: Path) -> dict[str, Any]:
+    """Compose ``train.yaml`` with ``overrides`` and run the training config checks.
+
+    Returns the resolved config; raises :class:`StudioInputError` with Hydra's or our reason.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    from wavediff.config_checks import check_train_config
+
+    check_overrides(overrides)
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
+            cfg = compose(config_name="train", overrides=overrides)
+        check_train_config(cfg)
+        return OmegaConf.to_container(cfg, resolve=False)
+    except ConfigError as exc:
+        raise StudioInputError(str(exc)) from None
+    except Exception as exc:  # Hydra's composition errors: keep their first line
+        raise StudioInputError(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__) from None
+    finally:
+        GlobalHydra.instance().clear()

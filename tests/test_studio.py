@@ -1,0 +1,116 @@
+"""WaveDiff Studio's HTTP API: every route, and what it refuses."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from wavediff.studio.app import StudioSettings, create_app  # noqa: E402
+
+SMOKE = ["experiment=smoke", "callbacks.sampling.every_n_epochs=0"]
+
+
+@pytest.fixture
+def client(tmp_path):
+    with TestClient(create_app(StudioSettings(output_root=tmp_path / "outputs"))) as c:
+        yield c
+
+
+def wait_for(client: TestClient, job: int, timeout: float = 180) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        state = client.get(f"/api/train/{job}").json()
+        if not state["running"]:
+            return state
+        time.sleep(0.5)
+    raise AssertionError(f"job {job} still running after {timeout} s")
+
+
+def test_page_options_and_docs(client):
+    assert "WaveDiff Studio" in client.get("/").text
+    assert client.get("/static/app.js").status_code == 200
+    options = client.get("/api/options").json()
+    assert {"mjd", "seed_scalogram", "unet_tiny", "ancestral", "cpu"} <= {o for v in options["groups"].values() for o in v}
+    assert {p["name"] for p in options["simulators"]["heston"]["params"]} >= {"kappa", "rho"}
+    assert client.get("/openapi.json").json()["info"]["title"] == "WaveDiff Studio"
+
+
+def test_data_generation_preview_and_history(client, tmp_path):
+    run = client.post("/api/data", json={"model": "gbm", "days": 0.5, "params": {"sigma": 0.3}}).json()
+    assert run["n_rows"] == 720 and client.get(run["csv_url"]).text.startswith("timestamp")
+    preview = client.get(f"/api/data/{run['id']}/preview?points=100").json()
+    assert 90 <= len(preview["close"]) <= 100 and preview["close"][0] == pytest.approx(100, rel=0.01)
+    (row,) = client.get("/api/runs/data").json()
+    assert (row["id"], row["status"], row["source"], row["n_rows"]) == (run["id"], "finished", "gbm", 720)
+    assert client.get("/api/summary").json()["data"] == {"total": 1, "finished": 1}
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"model": "nope"}, "model 'nope'"),
+    ({"model": "mjd", "params": {"bogus": 1}}, "unknown parameter(s) bogus"),
+    ({"model": "mjd", "params": {"sigma": -1}}, "sigma"),
+    ({"model": "mjd", "days": 0}, "greater than 0"),
+])
+def test_bad_data_requests_are_422_with_the_reason(client, body, message):
+    response = client.post("/api/data", json=body)
+    assert response.status_code == 422 and message in str(response.json()["detail"])
+
+
+@pytest.mark.parametrize("override, message", [
+    ("nope.key=1", "nope.key"),
+    ("trainer.max_epochs=0", "trainer.max_epochs=0: must be an integer >= 1"),
+    ("model=unknown_model", "unknown_model"),
+    ("hydra.run.dir=/", "set by the Studio"),
+    ("paths.output_root=/tmp", "set by the Studio"),
+    ("no equals sign", "expected key=value"),
+])
+def test_bad_training_overrides_are_refused_before_any_process(client, tmp_path, override, message):
+    response = client.post("/api/train", json={"overrides": [override]})
+    assert response.status_code == 422 and message in response.json()["detail"]
+    assert client.get("/api/train").json() == []
+
+
+def test_train_stream_log_generate_and_gallery(client, tmp_path):
+    job = client.post("/api/train", json={"overrides": SMOKE}).json()
+    assert client.post("/api/train", json={"overrides": SMOKE}).status_code == 429  # max_concurrent = 1
+    with client.stream("GET", f"/api/train/{job['job']}/log") as stream:
+        text = "".join(stream.iter_text())
+    assert "train run 1 finished" in text and "event: end" in text
+    state = wait_for(client, job["job"])
+    assert state["exit_code"] == 0 and state["run"]["status"] == "finished"
+    gen = client.post("/api/generate", json={"train_run_id": 1, "sampler": "ddim", "steps": 2, "n": 2}).json()
+    assert gen["status"] == "finished" and gen["n_samples"] == 2 and gen["train_run_id"] == 1
+    assert client.get(gen["png_path_url"]).headers["content-type"] == "image/png"
+    assert client.get(gen["npz_path_url"]).status_code == 200
+    gallery = client.get("/api/runs/generation").json()
+    assert [g["id"] for g in gallery][0] == gen["id"]
+    assert client.post("/api/generate", json={"train_run_id": 1, "sampler": "nope"}).status_code == 422
+    assert client.post("/api/generate", json={"train_run_id": 99}).status_code == 422
+
+
+def test_stop_records_the_run_interrupted(client, tmp_path):
+    job = client.post("/api/train", json={"overrides": SMOKE + ["trainer.max_epochs=1000",
+                                                                "trainer.limit_train_batches=1"]}).json()
+    deadline = time.time() + 120
+    while client.get(f"/api/train/{job['job']}").json()["run"] is None or \
+            client.get(f"/api/train/{job['job']}").json()["run"]["epochs_completed"] < 1:
+        assert time.time() < deadline, "training never started"
+        time.sleep(0.5)
+    client.post(f"/api/train/{job['job']}/stop")
+    state = wait_for(client, job["job"], timeout=60)
+    assert state["exit_code"] == 130 and state["run"]["status"] == "interrupted"
+
+
+def test_files_outside_the_outputs_root_are_refused(client, tmp_path):
+    (tmp_path / "secret.txt").write_text("no")
+    for path in ("/files/../secret.txt", "/files/%2e%2e/secret.txt", "/files/wavediff.db-nope"):
+        assert client.get(path).status_code == 404
+    assert client.get("/api/train/7").status_code == 404
+    assert client.get("/api/runs/nope").status_code == 404
+    assert client.get("/api/data/5/preview").status_code == 404
