@@ -43,6 +43,15 @@ def smoke_cfg(tmp_path: Path):
     GlobalHydra.instance().clear()
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for servers started by tests)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def run_script(script: str, *args: str, cwd: Path, timeout: float = 300,
                check: bool = False) -> subprocess.CompletedProcess:
     """Run ``scripts/<script>`` with this interpreter, as a user would."""

@@ -81,7 +81,7 @@ def test_verify_reports_missing_and_unreferenced_files(registry_copy, tmp_path):
     report = cli(url, "verify", cwd=tmp_path, root=root)
     stray.unlink()
     assert report.returncode == 1
-    assert f"gone.png" in report.stdout and f"unreferenced {stray}" in report.stdout
+    assert "gone.png" in report.stdout and f"unreferenced {stray}" in report.stdout
 
 
 def test_gc_marks_dead_running_runs(registry_copy, tmp_path):

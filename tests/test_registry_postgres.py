@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from conftest import free_port
+
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -37,7 +32,7 @@ def postgres_url(tmp_path):
     data = base / "data"
     subprocess.run([*runner, initdb, "-D", str(data), "-U", "wavediff", "--auth=trust"], check=True,
                    capture_output=True)
-    port = _free_port()
+    port = free_port()
     subprocess.run([*runner, pg_ctl, "-D", str(data), "-o", f"-p {port} -k {base} -h 127.0.0.1", "-w",
                     "-l", str(base / "log"), "start"], check=True, capture_output=True)
     try:

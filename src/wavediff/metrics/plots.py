@@ -61,23 +61,27 @@ def qq_figure(sets: dict[str, np.ndarray], real: np.ndarray) -> Figure:
     return fig
 
 
+def _curves_with_band(ax, fn, sets: dict[str, np.ndarray], real: np.ndarray, pool: np.ndarray, n: int,
+                      seed: int) -> None:
+    """Real curve, generated curves and the real 5-95% band of ``fn(windows)`` against lag."""
+    low, high = floor_band(pool, n, fn, seed=seed)
+    lags = np.arange(1, len(low) + 1)
+    ax.fill_between(lags, low, high, color="grey", alpha=0.3, label=f"real, n={n} (5-95%)")
+    ax.plot(lags, fn(real), color="black", lw=1.4, label="real (held-out)")
+    for name, r in sets.items():
+        ax.plot(lags, fn(r), lw=1.2, label=name)
+    ax.axhline(0, color="black", lw=0.5)
+    ax.grid(alpha=0.3)
+
+
 def acf_figure(sets: dict[str, np.ndarray], real: np.ndarray, pool: np.ndarray, n: int,
                max_lag: int = 50, seed: int = 0) -> Figure:
     """ACF of r and of |r|: real curve, generated curves, and the 5-95% band of real sets of size n."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), constrained_layout=True)
-    real_curves = acf_curves(real, max_lag)
-    gen_curves = {name: acf_curves(r, max_lag) for name, r in sets.items()}
     for ax, key, label in zip(axes, ("r", "abs"), ("ACF(r)", "ACF(|r|)")):
-        low, high = floor_band(pool, n, lambda w, k=key: acf_curves(w, max_lag)[k], seed=seed)
-        lags = np.arange(1, len(low) + 1)
-        ax.fill_between(lags, low, high, color="grey", alpha=0.3, label=f"real, n={n} (5-95%)")
-        ax.plot(lags, real_curves[key], color="black", lw=1.4, label="real (held-out)")
-        for name, curves in gen_curves.items():
-            ax.plot(lags, curves[key], lw=1.2, label=name)
-        ax.axhline(0, color="black", lw=0.5)
+        _curves_with_band(ax, lambda w, k=key: acf_curves(w, max_lag)[k], sets, real, pool, n, seed)
         ax.set_title(label, fontsize=10)
         ax.set_xlabel("lag (bars)")
-        ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     return fig
 
@@ -85,18 +89,11 @@ def acf_figure(sets: dict[str, np.ndarray], real: np.ndarray, pool: np.ndarray, 
 def leverage_figure(sets: dict[str, np.ndarray], real: np.ndarray, pool: np.ndarray, n: int,
                     seed: int = 0) -> Figure:
     """``corr(r_t, r_{t+k}^2)`` for k = 1..20 with the real 5-95% band."""
-    low, high = floor_band(pool, n, leverage, seed=seed)
-    lags = np.arange(1, len(low) + 1)
     fig, ax = plt.subplots(figsize=(6, 3.8), constrained_layout=True)
-    ax.fill_between(lags, low, high, color="grey", alpha=0.3, label=f"real, n={n} (5-95%)")
-    ax.plot(lags, leverage(real), color="black", lw=1.4, label="real (held-out)")
-    for name, r in sets.items():
-        ax.plot(lags, leverage(r), lw=1.2, label=name)
-    ax.axhline(0, color="black", lw=0.5)
+    _curves_with_band(ax, leverage, sets, real, pool, n, seed)
     ax.set_xlabel("lag k (bars)")
     ax.set_ylabel("corr(r_t, r_{t+k}^2)")
     ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
     return fig
 
 
