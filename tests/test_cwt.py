@@ -91,3 +91,14 @@ def test_tail_compression_round_trips_and_lightens_image_tails():
     assert float(huge.abs().max()) <= bound * (1 + 1e-5)
     with pytest.raises(ValueError, match="tail_scale"):
         WaveletRepresentation(128, 16, tail_scale=0.0)
+
+
+def test_checkpoints_from_before_tail_compression_still_load():
+    from wavediff.transforms.representation import WaveletRepresentation
+
+    returns = torch.randn(8, 64) * 1e-3
+    old = WaveletRepresentation(64, 8).fit(returns, start_price=1.0).state_dict()
+    del old["tail_limit"]
+    rep = WaveletRepresentation(64, 8)
+    rep.load_state_dict(old)
+    assert torch.isinf(rep.tail_limit) and torch.allclose(rep.decode(rep.encode(returns)), returns, atol=1e-6)

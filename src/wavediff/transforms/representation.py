@@ -51,6 +51,11 @@ class WaveletRepresentation(Representation):
                 "omega0": c.omega0, "min_scale": c.min_scale, "max_scale": c.max_scale,
                 "tail_scale": self.tail_scale}
 
+    def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str, *args: Any, **kwargs: Any) -> None:
+        # Checkpoints from before tail compression have no tail_limit: no compression, no limit.
+        state_dict.setdefault(prefix + "tail_limit", torch.tensor(float("inf"), dtype=torch.float64))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def _compress(self, z: Tensor) -> Tensor:
         """Standardised returns -> the series the CWT sees (identity without ``tail_scale``)."""
         return z if self.tail_scale is None else self.tail_scale * torch.asinh(z / self.tail_scale)
