@@ -8,12 +8,14 @@ registry for every list. It only reads files under its outputs root.
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 import sys
 import time
 from dataclasses import dataclass, fields
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ from wavediff.studio.forms import (StudioInputError, config_options, simulator_f
 from wavediff.studio.jobs import JobManager, TooManyJobs
 
 REPO = Path(__file__).resolve().parents[3]
+HOST = socket.gethostname()
 STATIC = Path(__file__).parent / "static"
 
 
@@ -72,6 +75,10 @@ class GenerateRequest(BaseModel):
     steps: int | None = Field(None, ge=1, le=1000)
     n: int = Field(8, ge=1, le=256)
     seed: int = 0
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
 
 
 def create_app(settings: StudioSettings | None = None) -> FastAPI:
@@ -175,7 +182,8 @@ def create_app(settings: StudioSettings | None = None) -> FastAPI:
 
     def job_view(job) -> dict[str, Any]:
         with registry.session() as s:
-            row = s.scalars(select(TrainRun).where(TrainRun.pid == job.process.pid)
+            row = s.scalars(select(TrainRun).where(TrainRun.pid == job.process.pid, TrainRun.host == HOST,
+                                                    TrainRun.created_at >= _utc(job.started_at - 5))
                             .order_by(TrainRun.id.desc())).first()
         return {**job.state(), "run": public(row) if row else None}
 
