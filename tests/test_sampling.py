@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 from omegaconf import OmegaConf
@@ -52,3 +54,32 @@ def test_ddim_eta0_is_deterministic_given_the_initial_noise(module):
 def test_projection_off_leaves_samples_off_the_range(module):
     raw = generate(module, 2, sampler_config("ddim", steps=4, project=False), seed=0)
     assert float(raw.reprojection_error.min()) > 1e-2  # what projection fixes
+
+
+def test_range_noise_lies_in_the_transform_range_with_unit_variance():
+    from wavediff.transforms.representation import WaveletRepresentation
+
+    rep = WaveletRepresentation(128, 16).fit(torch.randn(64, 128) * 1e-3, start_price=1.0)
+    noise = rep.range_noise(256, torch.Generator().manual_seed(0))
+    assert noise.shape == (256, 2, 16, 128)
+    raw = noise * rep.image_scaler.std.float()
+    assert float((rep.cwt.project(raw) - raw).norm() / raw.norm()) < 1e-5  # an image of a series
+    assert float(noise.pow(2).mean()) == pytest.approx(1.0, rel=0.05)
+
+
+def test_range_noise_model_trains_and_samples(smoke_cfg):
+    from wavediff.errors import ConfigError
+    from wavediff.sampling.generate import generate
+    from wavediff.training import train
+
+    cfg = smoke_cfg("model.noise=range", "callbacks.sampling.every_n_epochs=0")
+    train(cfg)
+    ckpt = Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
+    from wavediff.models.loading import load_module
+
+    module = load_module(ckpt)
+    samples = generate(module, 3, {"name": "ancestral", "scheduler": "diffusers.DDIMScheduler", "steps": 3,
+                                   "step_kwargs": {"eta": 1.0}}, seed=0)
+    assert torch.isfinite(samples.returns).all() and float(samples.reprojection_error.max()) < 1e-4
+    with pytest.raises(ConfigError, match="model.noise=range"):
+        generate(module, 1, {"name": "ddpm", "scheduler": "diffusers.DDPMScheduler", "steps": 3}, seed=0)

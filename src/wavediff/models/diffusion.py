@@ -37,13 +37,16 @@ class DiffusionModule(L.LightningModule):
         ema_decay: maximum EMA decay (warmed up as ``(1 + n) / (10 + n)``).
         compile: ``torch.compile`` the training network in place (state-dict keys unchanged, so
             checkpoints load either way); worth it on GPUs, slow to start on CPUs.
+        noise: ``white`` (i.i.d. Gaussian pixels, the usual DDPM) or ``range`` (Gaussian noise on
+            the representation's range: see :meth:`sample_noise`).
         representation: the fitted :class:`~wavediff.transforms.base.Representation`, or its ``config()`` dict when
             rebuilding from a checkpoint (its fitted scalers then come from the state dict).
     """
 
     def __init__(self, net: Mapping[str, Any], noise_scheduler: Mapping[str, Any],
                  optimizer: Mapping[str, Any], representation: Representation | Mapping[str, Any],
-                 lr_warmup_steps: int = 100, ema_decay: float = 0.999, compile: bool = False) -> None:
+                 lr_warmup_steps: int = 100, ema_decay: float = 0.999, compile: bool = False,
+                 noise: str = "white") -> None:
         super().__init__()
         if not isinstance(representation, Representation):
             representation = build_representation(_plain(representation))
@@ -63,6 +66,18 @@ class DiffusionModule(L.LightningModule):
         if compile:
             self.net.compile()
         self.noise_scheduler = DDPMScheduler(**self.hparams.noise_scheduler)
+        if noise not in ("white", "range"):
+            raise ValueError(f"model.noise={noise!r}: white or range")
+
+    def sample_noise(self, count: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Diffusion noise for ``count`` images, on the module's device: i.i.d. Gaussian pixels
+        (``noise: white``) or images of white-noise series (``noise: range``, so every noisy image
+        stays an image of some series and the network never sees directions no data has)."""
+        if self.hparams.get("noise", "white") == "range":
+            return self.representation.range_noise(count, generator).to(self.device)
+        if generator is None:
+            return torch.randn((count, *self.image_shape), device=self.device)
+        return torch.randn((count, *self.image_shape), generator=generator).to(self.device)
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -70,10 +85,9 @@ class DiffusionModule(L.LightningModule):
 
     def diffusion_loss(self, images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Noise-prediction MSE for clean images ``(B, 2, S, T)`` at uniform random timesteps."""
-        source = generator.device if generator is not None else images.device
-        noise = torch.randn(images.shape, generator=generator, device=source).to(images.device)
+        noise = self.sample_noise(images.shape[0], generator).to(images.device)
         steps = torch.randint(0, self.noise_scheduler.config.num_train_timesteps, (images.shape[0],),
-                              generator=generator, device=source).to(images.device)
+                              generator=generator).to(images.device)
         noisy = self.noise_scheduler.add_noise(images, noise, steps)
         return F.mse_loss(self.net(noisy, steps).sample, noise)
 

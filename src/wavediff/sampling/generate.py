@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
+from wavediff.errors import ConfigError
 from wavediff.models.diffusion import DiffusionModule
 from wavediff.sampling.samplers import SamplerConfig, build_scheduler
 
@@ -70,13 +71,20 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
         if bar is None and progress:
             total_steps = len(scheduler.timesteps) * ((n + batch_size - 1) // batch_size)
             bar = tqdm(total=total_steps, desc=f"sampling ({sampler.name})", unit="step")
-        x = torch.randn((count, *module.image_shape), generator=generator).to(device)
-        x = x * scheduler.init_noise_sigma
+        x = module.sample_noise(count, generator) * scheduler.init_noise_sigma
         alphas = scheduler.alphas_cumprod.to(device) if sampler.project else None
         step_kwargs = dict(sampler.step_kwargs)
-        if "generator" in inspect.signature(scheduler.step).parameters:  # stochastic steps
+        step_params = inspect.signature(scheduler.step).parameters
+        range_noise = module.hparams.get("noise", "white") == "range"
+        if range_noise and "variance_noise" not in step_params and "generator" in step_params:
+            raise ConfigError(f"sampler {sampler.name}: its steps add white noise, but this model was trained "
+                              "with model.noise=range; use ancestral (DDIM, eta=1; steps=1000 is DDPM), ddim, "
+                              "dpm or unipc")
+        if "generator" in step_params and not range_noise:  # stochastic steps
             step_kwargs["generator"] = generator
         for t in scheduler.timesteps:
+            if range_noise and "variance_noise" in step_params:
+                step_kwargs["variance_noise"] = module.sample_noise(count, generator)
             model_input = scheduler.scale_model_input(x, t)
             eps = net(model_input, t.to(device)).sample
             if alphas is not None:

@@ -54,6 +54,11 @@ class Representation(nn.Module):
         """One label per :meth:`magnitude` row: wavelet period in bars."""
         raise NotImplementedError
 
+    def range_noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:
+        """Gaussian noise that lies in the representation's range, ``(count, C, H, W)`` on the CPU
+        (only representations with a linear range have it)."""
+        raise NotImplementedError(f"{self.kind} has no range noise; use model.noise=white")
+
     def reprojection_error(self, images: Tensor) -> Tensor:
         """Per-image relative distance to :meth:`project`'s result, ``(B,)``; 0 for real images."""
         images = images.float()

@@ -106,6 +106,20 @@ class WaveletRepresentation(Representation):
         """Un-normalised scalogram magnitude ``(B, S, T)`` for plotting."""
         return self.cwt.magnitude(self.image_scaler.inverse_transform(images.float()))
 
+    def range_noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:
+        """Normalised images of white-noise series ``(count, 2, S, T)``: Gaussian noise on the
+        (linear part of the) transform's range, scaled to unit mean pixel variance.
+
+        The per-pixel variance of ``CWT(z)`` for white ``z`` is the squared norm of the row's
+        impulse response (time-invariant), so the scale is exact, not estimated.
+        """
+        std = self.image_scaler.std.float()  # (2, S, 1)
+        z = torch.randn(count, self.cwt.window_size, generator=generator)
+        delta = torch.zeros(1, self.cwt.window_size)
+        delta[0, 0] = 1.0
+        variance = (self.cwt(delta.to(std.device)) ** 2).sum(-1, keepdim=True) / std**2  # (1, 2, S, 1)
+        return (self.cwt(z.to(std.device)) / std / variance.mean().sqrt()).cpu()
+
     def row_labels(self) -> list[str]:
         """Wavelet period in bars (``2 pi s / omega0``) per row, and ``low-pass`` for the last row."""
         c = self.cwt
