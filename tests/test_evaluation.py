@@ -100,12 +100,20 @@ def test_evaluate_bad_input_is_one_line(outputs, tmp_path):
     root, _ = outputs
     proc = evaluate(root, tmp_path / "e1", f"run={tmp_path / 'nope.npz'}", check=False)
     assert proc.returncode != 0 and proc.stderr.strip().splitlines()[-1].startswith("error: samples not found")
-    stray = tmp_path / "stray.npz"
+
+
+def test_evaluate_refuses_samples_it_cannot_place(outputs, tmp_path):
+    from conftest import compose_config
+    from wavediff.errors import CheckpointError
+    from wavediff.evaluation import evaluate_from_config
+
+    root, _ = outputs
+    stray, bad = tmp_path / "stray.npz", tmp_path / "bad.npz"
     np.savez(stray, returns=np.zeros((4, 64)))
-    proc = evaluate(root, tmp_path / "e2", f"run={stray}", check=False)
-    assert proc.returncode != 0 and "pass run=<train run id>" in proc.stderr
-    bad = tmp_path / "bad.npz"
     bad.write_text("not an npz")
-    proc = evaluate(root, tmp_path / "e3", "run=1", f"samples=[{bad}]", check=False)
-    assert proc.returncode != 0 and "not a samples .npz" in proc.stderr
+    base = [f"paths.output_root={root}", "floor_draws=2"]
+    with pytest.raises(CheckpointError, match="pass run=<train run id>"):
+        evaluate_from_config(compose_config("evaluate", [f"run={stray}", *base], tmp_path / "e2"))
+    with pytest.raises(CheckpointError, match="not a samples .npz"):
+        evaluate_from_config(compose_config("evaluate", ["run=1", f"samples=[{bad}]", *base], tmp_path / "e3"))
     assert not (tmp_path / "e3" / "report.json").exists()

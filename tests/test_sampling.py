@@ -83,3 +83,21 @@ def test_range_noise_model_trains_and_samples(smoke_cfg):
     assert torch.isfinite(samples.returns).all() and float(samples.reprojection_error.max()) < 1e-4
     with pytest.raises(ConfigError, match="model.noise=range"):
         generate(module, 1, {"name": "ddpm", "scheduler": "diffusers.DDPMScheduler", "steps": 3}, seed=0)
+
+
+def test_ddpm_config_is_the_ddpm_update():
+    """configs/sampler/ddpm.yaml (DDIM, eta=1, every timestep) equals diffusers' DDPMScheduler."""
+    from wavediff.models.diffusion import DiffusionModule
+    from wavediff.transforms.representation import WaveletRepresentation
+
+    torch.manual_seed(0)
+    rep = WaveletRepresentation(32, 8).fit(torch.randn(16, 32) * 1e-3, start_price=1.0)
+    module = DiffusionModule(net={"block_out_channels": [8, 8], "layers_per_block": 1, "norm_num_groups": 4,
+                                  "down_block_types": ["DownBlock2D", "DownBlock2D"],
+                                  "up_block_types": ["UpBlock2D", "UpBlock2D"]},
+                             noise_scheduler={"num_train_timesteps": 20, "clip_sample": False}, optimizer={"_target_": "torch.optim.AdamW"},
+                             representation=rep, noise="white")
+    reference = {"name": "reference", "scheduler": "diffusers.DDPMScheduler", "steps": None, "project": False}
+    ours = {**sampler_config("ddpm"), "project": False}
+    a, b = generate(module, 2, reference, seed=5), generate(module, 2, ours, seed=5)
+    assert torch.allclose(a.images, b.images, atol=1e-4, rtol=1e-4)
