@@ -56,7 +56,10 @@ def test_build_representation_dispatches_on_kind_and_round_trips_config(fitted):
 
 
 def test_seed_baseline_trains_samples_and_generates(tmp_path):
-    base = ["experiment=smoke", "transform=seed_scalogram", "data.transform.num_scales=16",
+    proc = run_script("train.py", "experiment=smoke", "transform=seed_scalogram", f"paths.output_root={tmp_path}",
+                      cwd=tmp_path)
+    assert proc.returncode != 0 and "model.noise=range needs a linear transform" in proc.stderr
+    base = ["experiment=smoke", "transform=seed_scalogram", "model.noise=white", "data.transform.num_scales=16",
             "data.transform.image_size=16", f"paths.output_root={tmp_path}"]
     proc = run_script("train.py", *base, cwd=tmp_path, check=True)
     assert "train run 1 finished" in proc.stdout

@@ -23,6 +23,9 @@ def check_train_config(cfg: DictConfig) -> None:
     levels = len(cfg.model.net.get("block_out_channels", [])) - 1
     factor = 2 ** max(levels, 0)
     if cfg.data.transform.get("kind", "complex_cwt") == "seed_scalogram":  # square resized image
+        if cfg.model.get("noise", "white") == "range":
+            raise ConfigError("model.noise=range needs a linear transform (complex_cwt); the seed's magnitude "
+                              "scalogram has no range noise: add model.noise=white (experiment=seed_baseline does)")
         side = _positive_int(cfg.data.transform.get("image_size"), "data.transform.image_size", 2)
         sizes = (("data.transform.image_size", side),)
     else:
