@@ -130,7 +130,10 @@ def start_long_training(tmp_path: Path, *overrides: str, min_epochs: int = 1) ->
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "train.py"), "experiment=smoke", f"paths.output_root={tmp_path}",
          "trainer.max_epochs=1000", "trainer.limit_train_batches=1", *overrides],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A shell's background job (e.g. CI started with `&`) inherits SIGINT as ignored; the
+        # Ctrl-C test needs the default handler in the child whatever started pytest.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:

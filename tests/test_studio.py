@@ -102,7 +102,7 @@ def test_stop_records_the_run_interrupted(client, tmp_path):
         time.sleep(0.5)
     client.post(f"/api/train/{job['job']}/stop")
     state = wait_for(client, job["job"], timeout=60)
-    assert state["exit_code"] == 130 and state["run"]["status"] == "interrupted"
+    assert state["exit_code"] == 143 and state["run"]["status"] == "interrupted"
 
 
 def test_files_outside_the_outputs_root_are_refused(client, tmp_path):

@@ -73,10 +73,14 @@ class JobManager:
         return self.jobs.get(job_id)
 
     def stop(self, job: TrainJob) -> None:
-        """Ctrl-C for the run: Lightning stops, the registry row says ``interrupted``."""
+        """SIGTERM for the run: Lightning stops, the registry row says ``interrupted`` (exit 143).
+
+        Not SIGINT: a server started in the background of a shell script (``studio.py &``)
+        passes SIGINT to its children as ignored, and they would never stop.
+        """
         if job.running:
             job.stop_requested = True
-            job.process.send_signal(signal.SIGINT)
+            job.process.send_signal(signal.SIGTERM)
 
     def stop_all(self, timeout: float = 30) -> None:
         for job in self.jobs.values():
