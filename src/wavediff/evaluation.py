@@ -73,8 +73,7 @@ def load_sample_set(path: str | Path, registry: Registry) -> tuple[SampleSet, Ge
             returns = np.asarray(npz["returns"], dtype=np.float64)
     except (OSError, ValueError, KeyError) as exc:
         raise CheckpointError(f"{path}: not a samples .npz with a 'returns' array ({exc})") from None
-    with registry.session() as s:
-        row = s.query(GenerationRun).filter(GenerationRun.npz_path == registry.stored_path(path)).first()
+    row = registry.find_by_path(GenerationRun, "npz_path", path)
     name = f"generation_{row.id}" if row else re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{path.parent.name}_{path.stem}")
     return SampleSet(name, returns, row.id if row else None), row
 

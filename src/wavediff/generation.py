@@ -30,8 +30,7 @@ def resolve_checkpoint(value: Any, registry: Registry) -> tuple[Path, int | None
             raise CheckpointError(f"train run {text} ({run.status}) has no checkpoint")
         return registry.resolve_path(run.checkpoint_path), run.id
     path = Path(text).expanduser().resolve()
-    with registry.session() as s:
-        run = s.query(TrainRun).filter(TrainRun.checkpoint_path == registry.stored_path(path)).first()
+    run = registry.find_by_path(TrainRun, "checkpoint_path", path)
     return path, (run.id if run else None)
 
 

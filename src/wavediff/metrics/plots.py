@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from wavediff.metrics.stylized import acf_curves, leverage
+from wavediff.transforms.base import prices_from_returns
 from wavediff.transforms.render import paths_figure, save_figure  # also selects the headless backend
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
@@ -106,9 +107,9 @@ def write_evaluation_plots(sets: dict[str, np.ndarray], real: np.ndarray, pool: 
     figures = {"histogram": histogram_figure(sets, real), "qq": qq_figure(sets, real),
                "acf": acf_figure(sets, real, pool, n, max_lag, seed),
                "leverage": leverage_figure(sets, real, pool, n, seed)}
-    real_prices = prices_from_returns(real, start_price)
+    real_prices = prices_from_returns(real, start_price).numpy()
     for name, r in sets.items():
-        figures[f"paths_{name}"] = paths_figure(prices_from_returns(r, start_price), real_prices,
+        figures[f"paths_{name}"] = paths_figure(prices_from_returns(r, start_price).numpy(), real_prices,
                                                 title=f"{name} vs held-out real")
     paths = {}
     for key, fig in figures.items():
@@ -116,8 +117,3 @@ def write_evaluation_plots(sets: dict[str, np.ndarray], real: np.ndarray, pool: 
         save_figure(fig, paths[key])
     return paths
 
-
-def prices_from_returns(returns: np.ndarray, start_price: float) -> np.ndarray:
-    """Price paths ``(N, T + 1)`` from log returns ``(N, T)``, all starting at ``start_price``."""
-    r = np.asarray(returns, dtype=np.float64)
-    return start_price * np.exp(np.concatenate([np.zeros((len(r), 1)), np.cumsum(r, axis=1)], axis=1))

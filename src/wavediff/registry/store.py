@@ -194,6 +194,12 @@ class Registry:
         with self.session() as s:
             return list(s.scalars(select(table).order_by(table.id)))
 
+    def find_by_path(self, table: type[RunT], column: str, path: str | os.PathLike) -> RunT | None:
+        """The newest row of ``table`` whose path ``column`` names the file ``path``."""
+        with self.session() as s:
+            attr = getattr(table, column)
+            return s.scalars(select(table).where(attr == self.stored_path(path)).order_by(table.id.desc())).first()
+
     def record_metrics(self, metrics: Mapping[str, Mapping[str, float]], source: str,
                        train_run_id: int | None = None, generation_run_id: int | None = None,
                        epoch: int | None = None) -> int:

@@ -8,6 +8,13 @@ import torch
 from torch import Tensor, nn
 
 
+def prices_from_returns(returns: Tensor, start_price: float) -> Tensor:
+    """Price paths ``(B, T + 1)`` (float64) from log returns ``(B, T)``, all starting at ``start_price``."""
+    log_paths = torch.cumsum(torch.as_tensor(returns).double(), dim=-1)
+    log_paths = torch.cat([torch.zeros_like(log_paths[:, :1]), log_paths], dim=-1)
+    return start_price * torch.exp(log_paths)
+
+
 class Representation(nn.Module):
     """Turns log-return windows ``(B, T)`` into model images ``(B, C, H, W)`` and back.
 
@@ -67,7 +74,4 @@ class Representation(nn.Module):
 
     def prices(self, returns: Tensor, start_price: float | None = None) -> Tensor:
         """Price paths ``(B, T + 1)`` from log returns ``(B, T)``, starting at ``start_price``."""
-        p0 = float(self.start_price) if start_price is None else start_price
-        log_paths = torch.cumsum(returns.double(), dim=-1)
-        log_paths = torch.cat([torch.zeros_like(log_paths[:, :1]), log_paths], dim=-1)
-        return p0 * torch.exp(log_paths)
+        return prices_from_returns(returns, float(self.start_price) if start_price is None else start_price)

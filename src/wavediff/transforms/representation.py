@@ -44,6 +44,12 @@ class WaveletRepresentation(Representation):
         self.return_scaler = StandardScaler((1,))
         self.image_scaler = StandardScaler((MorletCWT.channels, num_scales, 1))
         self.register_buffer("tail_limit", torch.tensor(float("inf"), dtype=torch.float64))
+        # Per-pixel variance of CWT(white noise) = squared norm of each row's impulse response;
+        # fixed by the filters, so computed once (not stored: rebuilt from the arguments).
+        delta = torch.zeros(1, window_size)
+        delta[0, 0] = 1.0
+        self.register_buffer("white_noise_variance", (self.cwt(delta)[0] ** 2).sum(-1, keepdim=True),
+                             persistent=False)
 
     def config(self) -> dict[str, Any]:
         c = self.cwt
@@ -115,9 +121,7 @@ class WaveletRepresentation(Representation):
         """
         std = self.image_scaler.std.float()  # (2, S, 1)
         z = torch.randn(count, self.cwt.window_size, generator=generator)
-        delta = torch.zeros(1, self.cwt.window_size)
-        delta[0, 0] = 1.0
-        variance = (self.cwt(delta.to(std.device)) ** 2).sum(-1, keepdim=True) / std**2  # (1, 2, S, 1)
+        variance = self.white_noise_variance / std**2  # (2, S, 1)
         return (self.cwt(z.to(std.device)) / std / variance.mean().sqrt()).cpu()
 
     def row_labels(self) -> list[str]:
