@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -11,12 +13,15 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from wavediff.studio.app import StudioSettings, create_app  # noqa: E402
 
+from conftest import ROOT  # noqa: E402
+
 SMOKE = ["experiment=smoke", "callbacks.sampling.every_n_epochs=0"]
+LOCAL = "http://127.0.0.1:8000"
 
 
 @pytest.fixture
 def client(tmp_path):
-    with TestClient(create_app(StudioSettings(output_root=tmp_path / "outputs"))) as c:
+    with TestClient(create_app(StudioSettings(output_root=tmp_path / "outputs")), base_url=LOCAL) as c:
         yield c
 
 
@@ -112,3 +117,74 @@ def test_files_outside_the_outputs_root_are_refused(client, tmp_path):
     assert client.get("/api/train/7").status_code == 404
     assert client.get("/api/runs/nope").status_code == 404
     assert client.get("/api/data/5/preview").status_code == 404
+
+
+# --- security: a web page must not be able to run code through the Studio -------------------
+
+@pytest.mark.parametrize("override, message", [
+    ("data._target_=builtins.dict", "_target_"),
+    ("model.net._target_=os.system", "_target_"),
+    ("model._partial_=true", "_partial_"),
+    ("callbacks.sampling._args_=[1]", "_args_"),
+    ("model._recursive_=true", "_recursive_"),
+    ("data.source={_target_:os.system,command:id}", "_target_"),
+    ("data.path=${oc.env:HOME}", "resolvers"),
+    ("model.optimizer.lr=${oc.decode:'1e-3'}", "resolvers"),
+    ("model=../../etc/passwd", "not one of configs/model/"),
+    ("data=nope", "not one of configs/data/"),
+])
+def test_overrides_that_choose_code_are_refused_and_start_nothing(client, override, message):
+    response = client.post("/api/train", json={"overrides": [override]})
+    assert response.status_code == 422 and message in response.json()["detail"]
+    assert client.get("/api/train").json() == []
+
+
+def test_plain_interpolations_and_group_files_still_validate(tmp_path):
+    from wavediff.studio.forms import validate_train_overrides
+    from wavediff.studio.app import REPO
+
+    cfg = validate_train_overrides(["data=gbm", "model=unet_tiny", "data.source.seed=${seed}"], REPO / "configs")
+    assert cfg["data"]["source"]["seed"] == "${seed}"
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/"), ("GET", "/openapi.json"), ("GET", "/api/options"),
+                                          ("POST", "/api/train"), ("GET", "/files/wavediff.db")])
+def test_foreign_host_header_is_400_on_every_route(client, method, path):
+    response = client.request(method, path, headers={"Host": "evil.example"}, json={"overrides": SMOKE})
+    assert response.status_code == 400 and "evil.example" in response.json()["detail"]
+    assert client.get("/api/train").json() == []
+
+
+def test_cross_origin_post_is_403_and_same_origin_passes(client):
+    for headers in ({"Origin": "http://evil.example"}, {"Origin": "http://127.0.0.1.evil.example:8000"},
+                    {"Sec-Fetch-Site": "cross-site"}):
+        response = client.post("/api/data", json={"model": "gbm", "days": 0.1}, headers=headers)
+        assert response.status_code == 403, headers
+    assert client.get("/api/runs/data").json() == []
+    ok = client.post("/api/data", json={"model": "gbm", "days": 0.1}, headers={"Origin": LOCAL})
+    assert ok.status_code == 200
+
+
+def test_non_loopback_bind_needs_a_token(tmp_path):
+    from wavediff.studio.security import StudioSecurityError
+
+    with pytest.raises(StudioSecurityError, match="--token"):
+        create_app(StudioSettings(output_root=tmp_path / "o", host="0.0.0.0"))
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "studio.py"), "--host", "0.0.0.0",
+                           "--outputs", str(tmp_path / "o2")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and proc.stderr.count("\n") == 1 and "error:" in proc.stderr
+    assert "--token" in proc.stderr
+
+
+def test_with_a_token_requests_without_it_are_401(tmp_path):
+    app = create_app(StudioSettings(output_root=tmp_path / "o", host="0.0.0.0", token="s3cret",
+                                    allowed_hosts=("studio.lab",)))
+    with TestClient(app, base_url="http://studio.lab:8000") as c:
+        assert c.get("/api/options").status_code == 401
+        assert c.post("/api/train", json={"overrides": SMOKE}).status_code == 401
+        assert c.get("/api/options", headers={"X-WaveDiff-Token": "wrong"}).status_code == 401
+        assert c.get("/api/options", headers={"X-WaveDiff-Token": "s3cret"}).status_code == 200
+        # the start-up URL sets a cookie and drops the token from the address bar
+        first = c.get("/?token=s3cret", follow_redirects=False)
+        assert first.status_code == 303 and "token" not in first.headers["location"]
+        assert c.get("/api/options").status_code == 200  # cookie from then on

@@ -35,6 +35,7 @@ from wavediff.registry.tables import TrainRun
 from wavediff.studio.forms import (StudioInputError, config_options, simulator_fields,
                                    validate_train_overrides)
 from wavediff.studio.jobs import JobManager, TooManyJobs
+from wavediff.studio.security import SecurityMiddleware, allowed_hosts, check_bind
 
 REPO = Path(__file__).resolve().parents[3]
 HOST = socket.gethostname()
@@ -50,6 +51,9 @@ class StudioSettings:
     scripts_dir: Path = REPO / "scripts"
     max_concurrent: int = 1
     generate_timeout_s: float = 900.0
+    host: str = "127.0.0.1"  # the address it binds: loopback unless a token is set
+    allowed_hosts: tuple[str, ...] = ()  # Host names it answers to besides loopback and ``host``
+    token: str | None = None  # required on every request when set (header, cookie or ?token=)
 
     @property
     def registry_url(self) -> str:
@@ -83,6 +87,7 @@ def _utc(timestamp: float) -> datetime:
 
 def create_app(settings: StudioSettings | None = None) -> FastAPI:
     settings = settings or StudioSettings()
+    check_bind(settings.host, settings.token)
     root = settings.output_root = Path(settings.output_root).resolve()
     root.mkdir(parents=True, exist_ok=True)
     for needed in (settings.config_dir / "train.yaml", settings.scripts_dir / "train.py"):
@@ -98,6 +103,8 @@ def create_app(settings: StudioSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="WaveDiff Studio", description=__doc__, lifespan=lifespan)
     app.state.settings, app.state.registry, app.state.jobs = settings, registry, jobs
+    app.add_middleware(SecurityMiddleware, hosts=allowed_hosts(settings.host, settings.allowed_hosts),
+                       token=settings.token)
 
     def file_url(value: Any) -> str | None:
         path = registry.resolve_path(value)

@@ -14,7 +14,11 @@ from wavediff.errors import ConfigError
 FORM_GROUPS = ("data", "transform", "model", "sampler", "trainer")
 # The Studio decides where runs write; a user override must not move them.
 RESERVED_PREFIXES = ("hydra", "paths", "registry", "resume", "ckpt_path", "hparams_search", "+", "~")
-OVERRIDE = re.compile(r"^[A-Za-z_][\w.\-/@]*=[^\n\r\x00]*$")
+OVERRIDE = re.compile(r"^[A-Za-z_][\w.\-/]*=[^\n\r\x00]*$")
+# Hydra's instantiation keys: an override that sets one names the code a training run executes.
+INSTANTIATION_KEYS = ("_target_", "_partial_", "_args_", "_recursive_", "_convert_")
+# ${resolver:...} (oc.env, oc.decode, custom resolvers) reaches outside the config; ${a.b} does not.
+RESOLVER = re.compile(r"\$\{\s*[\w.\-]+\s*:")
 
 
 class StudioInputError(ValueError):
@@ -36,14 +40,24 @@ def simulator_fields() -> dict[str, dict[str, Any]]:
     return out
 
 
-def check_overrides(overrides: list[str]) -> list[str]:
-    """Syntax and reserved keys; returns the overrides unchanged."""
+def check_overrides(overrides: list[str], config_dir: Path | None = None) -> list[str]:
+    """Values only: syntax, reserved keys, no instantiation keys or resolvers anywhere in the
+    override, and config-group choices that are files in ``config_dir``. Returns the overrides."""
     for item in overrides:
         if not isinstance(item, str) or not OVERRIDE.match(item):
             raise StudioInputError(f"{item!r}: expected key=value")
-        key = item.split("=", 1)[0]
+        key, value = item.split("=", 1)
         if key.startswith(RESERVED_PREFIXES):
             raise StudioInputError(f"{key}: set by the Studio, not by a form")
+        if found := next((k for k in INSTANTIATION_KEYS if k in item), None):
+            raise StudioInputError(f"{key}: {found} cannot be set from the Studio (it would choose the code "
+                                   "a run executes); overrides set values only")
+        if RESOLVER.search(value):
+            raise StudioInputError(f"{key}: resolvers such as ${{oc.env:...}} are not allowed; give a plain value")
+        if config_dir is not None and (config_dir / key).is_dir():
+            options = sorted(p.stem for p in (config_dir / key).glob("*.yaml"))
+            if value not in options:
+                raise StudioInputError(f"{key}={value}: not one of configs/{key}/ ({', '.join(options)})")
     return overrides
 
 
@@ -58,7 +72,7 @@ def validate_train_overrides(overrides: list[str], config_dir: Path) -> dict[str
 
     from wavediff.config_checks import check_train_config
 
-    check_overrides(overrides)
+    check_overrides(overrides, config_dir)
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
