@@ -14,6 +14,8 @@ from pathlib import Path
 from wavediff.benchmarks import QUICK, BenchSize, format_report, run_all
 from wavediff.cli import one_line_errors
 
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
 
 @one_line_errors
 def main() -> None:
@@ -26,7 +28,8 @@ def main() -> None:
     if args.repeats:
         size = BenchSize(**{**size.__dict__, "repeats": args.repeats})
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    results = run_all(size, cache_dir=args.out.parent / "cache", sampler_steps=3 if args.quick else None)
+    results = run_all(size, cache_dir=args.out.parent / "cache", config_dir=CONFIGS,
+                      sampler_steps=3 if args.quick else None)
     report = format_report(results)
     print(report)
     tmp = args.out.with_suffix(".tmp")

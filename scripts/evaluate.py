@@ -7,10 +7,13 @@
 Writes report.json and report.md in the run directory (outputs/evaluate/runs/<date_time>/).
 """
 
+import sys
+from pathlib import Path
+
 import hydra
 from omegaconf import DictConfig
 
-from wavediff.cli import one_line_errors
+from wavediff.cli import check_overrides, one_line_errors
 from wavediff.evaluation import evaluate_from_config
 
 
@@ -21,4 +24,5 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    check_overrides(Path(__file__).resolve().parent.parent / "configs", "evaluate", sys.argv[1:])
     main()

@@ -7,10 +7,13 @@ Writes the scalogram PNG, <stem>_paths.png and <stem>.npz (returns, prices) and 
 generation_runs row. `--help` lists the options.
 """
 
+import sys
+from pathlib import Path
+
 import hydra
 from omegaconf import DictConfig
 
-from wavediff.cli import one_line_errors
+from wavediff.cli import check_overrides, one_line_errors
 from wavediff.generation import generate_from_config
 
 
@@ -21,4 +24,5 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    check_overrides(Path(__file__).resolve().parent.parent / "configs", "generate", sys.argv[1:])
     main()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Query the run registry.
 
-    python scripts/registry.py list [--kind train|data|generation] [--status finished] [--where config.data.window_size=256] [--since 2026-11-01] [--json]
+    python scripts/registry.py list [--kind train|data|generation|sweep] [--status finished] [--where config.data.window_size=256] [--since 2026-11-01] [--json]
     python scripts/registry.py show 3 [--kind train]
     python scripts/registry.py best --metric final_val_loss [--min|--max]
     python scripts/registry.py compare 3 4
@@ -12,6 +12,7 @@
 
 import argparse
 import json
+import math
 import sys
 from datetime import timedelta
 
@@ -25,7 +26,14 @@ LIST_COLUMNS = {
     "train": ["id", "status", "model_name", "epochs_completed", "final_train_loss", "final_val_loss", "created_at"],
     "data": ["id", "status", "source", "n_rows", "output_path", "created_at"],
     "generation": ["id", "status", "train_run_id", "epoch", "sampler", "n_samples", "png_path", "created_at"],
+    "sweep": ["id", "status", "study_name", "objective", "n_trials", "n_complete", "best_value", "created_at"],
 }
+
+
+def json_line(record: dict) -> str:
+    """One strict-JSON object: NaN and infinities (missing metrics) become null."""
+    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}
+    return json.dumps(clean, default=str, allow_nan=False)
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,7 +48,8 @@ def parse_args() -> argparse.Namespace:
     ls.add_argument("--status", help="only runs with this status")
     ls.add_argument("--where", action="append", default=[], help="column=value, e.g. config.model.optimizer.lr=0.0005")
     ls.add_argument("--since", help="only runs created on or after this date")
-    ls.add_argument("--json", action="store_true", help="JSON lines with every column")
+    ls.add_argument("--json", action="store_true",
+                    help="one JSON object per line with every column (strict JSON: missing values are null)")
     show = sub.add_parser("show", help="one run: config, results, artifacts, linked runs")
     show.add_argument("id", type=int)
     show.add_argument("--kind", choices=kinds, default="train")
@@ -78,7 +87,7 @@ def main() -> None:
             frame = queries.filter_runs(frame, args.where)
         if args.json:
             for record in frame.to_dict(orient="records"):
-                print(json.dumps(record, default=str))
+                print(json_line(record))
         elif frame.empty:
             print(f"no {args.kind} runs")
         else:

@@ -13,7 +13,7 @@ from dataclasses import MISSING, fields
 from pathlib import Path
 
 from wavediff.cli import one_line_errors
-from wavediff.data.export import simulate_to_csv
+from wavediff.simulation import simulate_to_csv
 from wavediff.data.simulators import SIMULATORS, STYLIZED_FACTS
 from wavediff.registry.store import Registry
 

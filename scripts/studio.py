@@ -40,7 +40,9 @@ def main() -> None:
     from wavediff.studio.security import new_token
 
     token = new_token() if args.token == "auto" else args.token
+    root = Path(__file__).resolve().parent.parent
     app = create_app(StudioSettings(output_root=args.outputs, max_concurrent=args.max_concurrent,
+                                    config_dir=root / "configs", scripts_dir=root / "scripts",
                                     host=args.host, allowed_hosts=tuple(args.allowed_hosts), token=token))
     url = f"http://{args.host}:{args.port}/" + (f"?token={token}" if token else "")
     print(f"WaveDiff Studio on {url}  (API docs: /docs; Ctrl-C stops it)", flush=True)

@@ -4,10 +4,13 @@
 Config groups live in configs/; `python scripts/train.py --help` lists them and their options.
 """
 
+import sys
+from pathlib import Path
+
 import hydra
 from omegaconf import DictConfig
 
-from wavediff.cli import one_line_errors
+from wavediff.cli import check_overrides, one_line_errors
 from wavediff.training import train
 
 
@@ -19,4 +22,5 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
+    check_overrides(Path(__file__).resolve().parent.parent / "configs", "train", sys.argv[1:])
     main()

@@ -10,11 +10,17 @@ from omegaconf import OmegaConf
 from conftest import CONFIGS, compose_config
 from wavediff.models.diffusion import DiffusionModule
 from wavediff.sampling.samplers import SamplerConfig, build_scheduler
+from wavediff.transforms import build_representation
 from wavediff.transforms.representation import WaveletRepresentation
 
 
 def options(group: str) -> list[str]:
     return sorted(p.stem for p in (CONFIGS / group).glob("*.yaml"))
+
+
+def test_every_config_group_option_is_tested():
+    groups = {p.parent.relative_to(CONFIGS).as_posix() for p in CONFIGS.rglob("*.yaml") if p.parent != CONFIGS}
+    assert {"model", "model/net", "model/noise", "transform", "sampler", "data", "trainer"} <= groups
 
 
 @pytest.mark.parametrize("model", options("model"))
@@ -26,8 +32,23 @@ def test_model_options_build_and_run(tmp_path, model):
     images = torch.randn(2, 2, 16, 64)
     loss = module.diffusion_loss(images)
     assert loss.ndim == 0 and torch.isfinite(loss)
-    assert module.net.config.sample_size == (16, 64) and module.net.config.in_channels == 2
+    assert module.net.unet.config.sample_size == (16, 64) and module.net.unet.config.in_channels == 2
     assert not module.noise_scheduler.config.clip_sample
+
+
+@pytest.mark.parametrize("group, option", [(g, o) for g in ("model/net", "model/noise", "transform")
+                                           for o in options(g)])
+def test_model_net_noise_and_transform_options_train_a_step(tmp_path, group, option):
+    extra = {"model/net=unet1d": ["model.net.channels=[8,16]"],
+             "transform=seed_scalogram": ["model/noise=white"],
+             "transform=returns": ["model/net=unet1d", "model.net.channels=[8,16]"]}.get(f"{group}={option}", [])
+    cfg = compose_config("train", [f"{group}={option}", "model=unet_tiny", f"paths.output_root={tmp_path}",
+                                   "data.window_size=64", "data.transform.num_scales=16", *extra], tmp_path / "run")
+    rep = build_representation({**OmegaConf.to_container(cfg.data.transform), "window_size": 64})
+    rep.fit(torch.randn(32, 64) * 1e-3, start_price=1.0)
+    module = hydra.utils.instantiate(cfg.model, representation=rep)
+    loss = module.diffusion_loss(rep.encode(torch.randn(4, 64) * 1e-3))
+    assert loss.ndim == 0 and torch.isfinite(loss)
 
 
 @pytest.mark.parametrize("sampler", options("sampler"))
@@ -63,8 +84,13 @@ def test_trainer_options_instantiate(tmp_path, trainer):
     assert hydra.utils.instantiate(cfg.trainer, logger=False, enable_checkpointing=False).max_epochs >= 1
 
 
-def test_seed_defaults_are_documented_gpu_defaults(tmp_path):
-    cfg = compose_config("train", ["trainer=gpu", f"paths.output_root={tmp_path}"], tmp_path / "run")
-    assert cfg.data.batch_size == 16 and cfg.model.optimizer.lr == 1e-4
-    assert cfg.model.noise_scheduler.num_train_timesteps == 1000 and cfg.trainer.max_epochs == 10
-    assert (cfg.data.window_size, cfg.data.stride) == (256, 64)
+def test_trainer_options_set_only_trainer_keys(tmp_path):
+    configs = {t: compose_config("train", [f"trainer={t}", f"paths.output_root={tmp_path}"], tmp_path / "run")
+               for t in ("cpu", "gpu")}
+    cpu, gpu = configs["cpu"], configs["gpu"]
+    assert OmegaConf.to_container(cpu.model) == OmegaConf.to_container(gpu.model)
+    assert OmegaConf.to_container(cpu.data) == OmegaConf.to_container(gpu.data)
+    assert cpu.model.optimizer.lr == 5e-4 and cpu.model.lr_warmup_steps == 20 and cpu.trainer.max_epochs == 3
+    assert gpu.data.batch_size == 16 and gpu.trainer.max_epochs == 10  # the seed's
+    assert gpu.model.noise_scheduler.num_train_timesteps == 1000
+    assert (gpu.data.window_size, gpu.data.stride) == (256, 64)

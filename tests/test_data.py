@@ -34,7 +34,7 @@ def test_mjd_reproducible_by_seed():
 def test_ohlcv_bars_are_consistent():
     bars = MJDSource(days=2, lam=5000.0, jump_mean=-0.001, jump_std=0.003).load().bars
     assert len(bars) == 2 * 1440
-    assert list(bars.columns) == ["timestamp", "open", "high", "low", "close", "volume"]
+    assert list(bars.columns) == ["timestamp", "open", "high", "low", "close", "volume", "jumps"]
     assert (bars["low"] <= bars[["open", "close"]].min(axis=1)).all()
     assert (bars["high"] >= bars[["open", "close"]].max(axis=1)).all()
     assert (bars["volume"] > 0).all()

@@ -60,7 +60,7 @@ def test_smoke_run_is_recorded_in_the_registry(trained):
     assert val_loss == pytest.approx(metrics["val/loss"], rel=1e-6)
     assert json.loads(config)["data"]["window_size"] == 64 and len(digest) == 64
     assert rows(db, f"select status, source, n_rows from data_runs where id={data_run_id}") == [
-        ("finished", "mjd", 2 * 1440)]
+        ("finished", "mjd", 30 * 1440)]
     gens = rows(db, "select epoch, status, png_path, npz_path from generation_runs order by epoch")
     assert [(g[0], g[1]) for g in gens] == [(0, "finished"), (1, "finished")]
     assert all((root / g[2]).is_file() and (root / g[3]).is_file() for g in gens)
@@ -93,10 +93,12 @@ def test_generate_is_reproducible_by_seed(trained, tmp_path):
 
 
 @pytest.mark.parametrize("override,message", [
-    ("model=nope", "Could not find 'model/nope'"),
+    ("model=nope", "model=nope: no such option; choose one of unet_small, unet_tiny"),
+    ("model/net=nope", "model/net=nope: no such option; choose one of unet1d, unet2d, unet2d_tiny"),
+    ("data.source.nope=1", "data.source.nope: no such key; data.source has days, mu, sigma"),
     ("trainer.max_epochs=-1", "trainer.max_epochs=-1: must be an integer >= 1"),
     ("data.window_size=7", "data.window_size=7: must be an integer >= 16"),
-    ("data.window_size=66", "data.window_size=66: must be a multiple of 4"),
+    ("data.window_size=66", "image width 66 (data.window_size): must be a multiple of 4"),
     ("data.source.days=0.2", "too short for window_size=64"),
 ])
 def test_bad_train_input_is_one_line(tmp_path, override, message):
@@ -211,3 +213,92 @@ def test_sigterm_marks_run_interrupted_and_keeps_a_checkpoint(tmp_path):
     assert proc.returncode == 143 and "error: terminated (SIGTERM)" in stderr
     ((status, ckpt),) = rows(tmp_path / "wavediff.db", "select status, checkpoint_path from train_runs")
     assert status == "interrupted" and (tmp_path / ckpt).is_file()
+
+
+def test_conditional_model_generates_the_class_asked_for(tmp_path):
+    run_script("train.py", "experiment=smoke", "model.condition=jumps", f"paths.output_root={tmp_path}",
+               "callbacks.sampling.every_n_epochs=0", cwd=tmp_path, check=True)
+    db = tmp_path / "wavediff.db"
+    before = rows(db, "select count(*) from generation_runs")
+    for bad, message in (("condition=3", "condition=3: this model's jumps classes are 0=0 jumps, 1=1 jump, 2=2+ jumps"),
+                         ("guidance_scale=-1", "guidance_scale=-1"), ("condition=x", "condition='x'")):
+        proc = run_script("generate.py", "checkpoint=1", "n=2", bad, f"paths.output_root={tmp_path}", cwd=tmp_path)
+        assert proc.returncode != 0 and message in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert rows(db, "select count(*) from generation_runs") == before  # nothing recorded for bad input
+    out = tmp_path / "stress.png"
+    proc = run_script("generate.py", "checkpoint=1", "n=3", "condition=2", "guidance_scale=2", "sampler.steps=2",
+                      f"output_path={out}", f"paths.output_root={tmp_path}", cwd=tmp_path, check=True)
+    assert "2+ jumps: 3" in proc.stdout
+    with np.load(tmp_path / "stress.npz") as npz:
+        assert npz["labels"].tolist() == [2, 2, 2] and list(npz["class_names"])[2] == "2+ jumps"
+    proc = run_script("generate.py", "checkpoint=1", "n=300", "sampler.steps=1", f"output_path={tmp_path / 'mix.png'}",
+                      f"paths.output_root={tmp_path}", cwd=tmp_path, check=True)
+    import torch
+
+    (ckpt,) = tmp_path.glob("train/runs/*/checkpoints/last.ckpt")
+    trained = torch.load(ckpt, map_location="cpu", weights_only=False)["state_dict"]["labeler.frequencies"]
+    with np.load(tmp_path / "mix.npz") as npz:  # no class asked for: drawn at the training frequencies
+        drawn = np.bincount(npz["labels"], minlength=3) / 300
+    assert np.abs(drawn - trained.numpy()).max() < 0.08 and trained[1] > 0.1
+
+
+@pytest.mark.parametrize("data", sorted(p.stem for p in (ROOT / "configs" / "data").glob("*.yaml")))
+def test_smoke_runs_with_every_data_option(smoke_cfg, tmp_path, data):
+    from wavediff.training import train
+
+    extra = ["callbacks=none"]
+    if data == "csv":
+        from test_csv import daily_frame
+
+        daily_frame(1000).to_csv(tmp_path / "p.csv", index=False)
+        extra += [f"data.path={tmp_path / 'p.csv'}"]
+    metrics = train(smoke_cfg(f"data={data}", *extra))
+    assert np.isfinite(metrics["val/loss"])
+
+
+def test_bad_splits_fail_before_any_data(tmp_path):
+    for override, message in (("data.splits.train=1.5", "fractions must be numbers in [0, 1]"),
+                              ("data.splits.train=0.95", "fractions sum to 1.15"),
+                              ("data.split_dates={val:2022-02-01,test:2022-01-15}", "split_dates must increase")):
+        proc = run_script("train.py", "experiment=smoke", f"paths.output_root={tmp_path}", override, cwd=tmp_path)
+        assert proc.returncode != 0 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "wavediff.db").exists()
+
+
+def test_unwritable_output_root_is_one_line(tmp_path):
+    proc = run_script("train.py", "experiment=smoke", "paths.output_root=/proc/wavediff", cwd=tmp_path)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "error: paths.output_root=/proc/wavediff: cannot create it (No such file or directory)"
+
+
+def test_disk_errors_during_a_run_are_one_line_and_the_row_failed(tmp_path, capsys):
+    import errno
+
+    from wavediff.cli import one_line_errors
+    from wavediff.registry.store import Registry
+    from wavediff.registry.tables import TrainRun
+
+    registry = Registry(f"sqlite:///{tmp_path}/w.db")
+
+    @one_line_errors
+    def job() -> None:
+        with registry.track(TrainRun, model_name="x"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "ckpt"))
+
+    with pytest.raises(SystemExit) as exit_info:
+        job()
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err == f"error: disk full: {tmp_path / 'ckpt'}\n"
+    assert registry.get(TrainRun, 1).status == "failed"
+
+
+def test_start_up_has_no_migration_chatter_or_adverts(tmp_path):
+    first = run_script("train.py", "experiment=smoke", "callbacks=none", f"paths.output_root={tmp_path}",
+                       cwd=tmp_path, check=True)
+    second = run_script("train.py", "experiment=smoke", "callbacks=none", f"paths.output_root={tmp_path}",
+                        cwd=tmp_path, check=True)
+    for proc in (first, second):
+        text = proc.stdout + proc.stderr
+        assert "alembic" not in text and "litlogger" not in text
+    assert "registry: schema new -> " in first.stdout + first.stderr
+    assert "registry: schema" not in second.stdout + second.stderr

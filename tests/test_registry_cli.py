@@ -114,3 +114,20 @@ def test_database_that_does_not_answer_is_one_line(tmp_path):
     proc = cli(f"postgresql+psycopg://nobody@127.0.0.1:{port}/x", "list", cwd=tmp_path)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("error: registry postgresql")
+
+
+@pytest.mark.parametrize("kind", ["train", "data", "generation", "sweep"])
+def test_every_kind_lists_with_rows_present_as_table_and_strict_json(registry_copy, tmp_path, kind):
+    from wavediff.registry.tables import SweepRun
+
+    url, reg, _ = registry_copy
+    reg.create(SweepRun, status="finished", study_name="s1", objective="val/loss", direction="minimize",
+               n_trials=3, n_complete=3, best_value=0.5, best_params={"model.optimizer.lr": 1e-3})
+    table = cli(url, "list", "--kind", kind, cwd=tmp_path)
+    assert table.returncode == 0 and "Traceback" not in table.stderr and len(table.stdout.splitlines()) >= 2
+    lines = cli(url, "list", "--kind", kind, "--json", cwd=tmp_path).stdout.splitlines()
+    assert lines and all("NaN" not in line for line in lines)
+    records = [json.loads(line, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}")) for line in lines]
+    assert all(r["status"] for r in records)
+    if kind == "train":  # the second run has no evaluation metrics: null, not NaN
+        assert records[1]["metric.ks"] is None

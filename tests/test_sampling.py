@@ -72,7 +72,7 @@ def test_range_noise_model_trains_and_samples(smoke_cfg):
     from wavediff.sampling.generate import generate
     from wavediff.training import train
 
-    cfg = smoke_cfg("model.noise=range", "callbacks.sampling.every_n_epochs=0")
+    cfg = smoke_cfg("model/noise=range", "callbacks.sampling.every_n_epochs=0")
     train(cfg)
     ckpt = Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
     from wavediff.models.loading import load_module
@@ -81,7 +81,7 @@ def test_range_noise_model_trains_and_samples(smoke_cfg):
     samples = generate(module, 3, {"name": "ancestral", "scheduler": "diffusers.DDIMScheduler", "steps": 3,
                                    "step_kwargs": {"eta": 1.0}}, seed=0)
     assert torch.isfinite(samples.returns).all() and float(samples.reprojection_error.max()) < 1e-4
-    with pytest.raises(ConfigError, match="model.noise=range"):
+    with pytest.raises(ConfigError, match="model/noise=range"):
         generate(module, 1, {"name": "ddpm", "scheduler": "diffusers.DDPMScheduler", "steps": 3}, seed=0)
 
 

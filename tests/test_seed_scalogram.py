@@ -58,8 +58,8 @@ def test_build_representation_dispatches_on_kind_and_round_trips_config(fitted):
 def test_seed_baseline_trains_samples_and_generates(tmp_path):
     proc = run_script("train.py", "experiment=smoke", "transform=seed_scalogram", f"paths.output_root={tmp_path}",
                       cwd=tmp_path)
-    assert proc.returncode != 0 and "model.noise=range needs a linear transform" in proc.stderr
-    base = ["experiment=smoke", "transform=seed_scalogram", "model.noise=white", "data.transform.num_scales=16",
+    assert proc.returncode != 0 and "model/noise=range draws images of series, which needs a linear transform" in proc.stderr
+    base = ["experiment=smoke", "transform=seed_scalogram", "model/noise=white", "data.transform.num_scales=16",
             "data.transform.image_size=16", f"paths.output_root={tmp_path}"]
     proc = run_script("train.py", *base, cwd=tmp_path, check=True)
     assert "train run 1 finished" in proc.stdout
@@ -71,4 +71,4 @@ def test_seed_baseline_trains_samples_and_generates(tmp_path):
         assert npz["returns"].shape == (2, 64) and npz["images"].shape == (2, 1, 16, 16)
         assert np.isfinite(npz["returns"]).all()
     proc = run_script("train.py", *base, "data.transform.image_size=9", cwd=tmp_path)
-    assert proc.returncode != 0 and "data.transform.image_size=9: must be a multiple of" in proc.stderr
+    assert proc.returncode != 0 and "image height 9 (data.transform.num_scales or image_size): must be a multiple of 4" in proc.stderr

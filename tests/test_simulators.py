@@ -63,7 +63,7 @@ def test_garch_unconditional_variance_clustering_and_tails():
 
 def test_bates_adds_jumps_to_heston():
     p = BatesParams()
-    r = simulate_bates_log_returns(p, 1_000_000, DT, np.random.default_rng(4))
+    r, _ = simulate_bates_log_returns(p, 1_000_000, DT, np.random.default_rng(4))
     jump_var = p.lam * DT * (p.jump_std**2 + p.jump_mean**2)
     assert r.var() == pytest.approx(p.theta * DT + jump_var, rel=0.05)
     assert excess_kurtosis(r) > 10

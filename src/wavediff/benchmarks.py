@@ -21,12 +21,11 @@ from omegaconf import OmegaConf
 
 from wavediff.data.datamodule import WaveletDataModule
 from wavediff.data.mjd import MJDSource
+from wavediff.instantiation import instantiate
 from wavediff.models.diffusion import DiffusionModule
 from wavediff.sampling.generate import generate
 from wavediff.transforms.cwt import MorletCWT
 from wavediff.transforms.representation import WaveletRepresentation
-
-CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
 @dataclass(frozen=True)
@@ -41,13 +40,13 @@ class BenchSize:
     seed_image: int = 128  # the seed's resized scalogram side
     num_train_timesteps: int = 1000
     n_series: int = 4  # series per sampling run
-    models: tuple[str, ...] = ("unet_tiny", "unet_small")
+    models: tuple[str, ...] = ("unet2d_tiny", "unet2d")  # configs/model/net/<name>.yaml
     matmul_n: int = 2048
     repeats: int = 3
 
 
 QUICK = BenchSize(window_size=64, num_scales=16, n_windows=32, days=2, batch_size=8, seed_image=32,
-                  num_train_timesteps=20, n_series=2, models=("unet_tiny",), matmul_n=512, repeats=2)
+                  num_train_timesteps=20, n_series=2, models=("unet2d_tiny",), matmul_n=512, repeats=2)
 
 
 def timed(fn: Callable[[], Any], repeats: int) -> float:
@@ -135,55 +134,56 @@ def bench_dataset(size: BenchSize, cache_dir: Path) -> dict[str, Any]:
             "train_windows": int(len(warm.windows["train"])), "batch_fetch_s": fetch, "_dm": warm}
 
 
-def _net_kwargs(model: str) -> dict[str, Any]:
-    base = OmegaConf.load(CONFIGS / "model" / "unet_small.yaml")
-    cfg = base if model == "unet_small" else OmegaConf.merge(base, OmegaConf.load(CONFIGS / "model" / f"{model}.yaml"))
-    return {k: v for k, v in OmegaConf.to_container(cfg, resolve=True).items() if k != "defaults"}
+def net_config(config_dir: Path, name: str) -> dict[str, Any]:
+    """``configs/model/net/<name>.yaml`` as a dict (``_target_`` + sizes)."""
+    return OmegaConf.to_container(OmegaConf.load(config_dir / "model" / "net" / f"{name}.yaml"), resolve=True)
 
 
-def _module(model: str, rep: WaveletRepresentation, timesteps: int) -> DiffusionModule:
-    cfg = _net_kwargs(model)
-    return DiffusionModule(net=cfg["net"], noise_scheduler={**cfg["noise_scheduler"], "num_train_timesteps": timesteps},
-                           optimizer=cfg["optimizer"], representation=rep)
+def _module(config_dir: Path, net: str, rep: WaveletRepresentation, timesteps: int) -> DiffusionModule:
+    model = OmegaConf.to_container(OmegaConf.load(config_dir / "model" / "unet_small.yaml"), resolve=True)
+    return DiffusionModule(net=net_config(config_dir, net),
+                           noise_scheduler={**model["noise_scheduler"], "num_train_timesteps": timesteps},
+                           optimizer=model["optimizer"], representation=rep)
 
 
-def bench_training(size: BenchSize, fetch_s: float) -> list[dict[str, Any]]:
+def _time_train_step(net: torch.nn.Module, x: torch.Tensor, t: torch.Tensor, repeats: int) -> tuple[float, int]:
+    """Median seconds and FLOPs of one AdamW step of ``net`` on ``x`` at timesteps ``t``."""
     from torch.utils.flop_counter import FlopCounterMode
 
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-4)
+
+    def step() -> None:
+        loss = F.mse_loss(net(x, t), x)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    seconds = timed(step, repeats)
+    with FlopCounterMode(display=False) as counter:
+        step()
+    return seconds, counter.get_total_flops()
+
+
+def bench_training(size: BenchSize, fetch_s: float, config_dir: Path) -> list[dict[str, Any]]:
     rows = []
     for model in size.models:
         for label, shape in (("wavediff", (2, size.num_scales, size.window_size)),
                              ("seed-like", (1, size.seed_image, size.seed_image))):
-            from diffusers import UNet2DModel
-
-            kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in _net_kwargs(model)["net"].items()}
-            net = UNet2DModel(sample_size=shape[1:], in_channels=shape[0], out_channels=shape[0], **kwargs)
-            opt = torch.optim.AdamW(net.parameters(), lr=1e-4)
-            x = torch.randn(size.batch_size, *shape)
-            t = torch.randint(0, 1000, (size.batch_size,))
-
-            def step() -> None:
-                loss = F.mse_loss(net(x, t).sample, x)
-                loss.backward()
-                opt.step()
-                opt.zero_grad(set_to_none=True)
-
-            seconds = timed(step, size.repeats)
-            with FlopCounterMode(display=False) as counter:
-                step()
-            flops = counter.get_total_flops()
+            net = instantiate(net_config(config_dir, model), f"model/net={model}", image_shape=shape)
+            seconds, flops = _time_train_step(net, torch.randn(size.batch_size, *shape),
+                                              torch.randint(0, 1000, (size.batch_size,)), size.repeats)
             rows.append({"model": model, "input": label, "shape": list(shape), "s_per_step": seconds,
                          "windows_per_s": size.batch_size / seconds, "gflop_per_step": flops / 1e9,
                          "gflop_per_s": flops / seconds / 1e9,
                          "loader_wait_fraction": fetch_s / seconds if label == "wavediff" else None})
-            del net, opt
+            del net
             gc.collect()
     return rows
 
 
-def bench_sampling(size: BenchSize, samplers: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def bench_sampling(size: BenchSize, samplers: dict[str, dict[str, Any]], config_dir: Path) -> list[dict[str, Any]]:
     rep = WaveletRepresentation(size.window_size, size.num_scales)
-    module = _module(size.models[-1], rep, size.num_train_timesteps).eval()
+    module = _module(config_dir, size.models[-1], rep, size.num_train_timesteps).eval()
     rows = []
     generate(module, 1, {**next(iter(samplers.values())), "steps": 1}, seed=0)  # warm-up
     for name, cfg in samplers.items():
@@ -218,9 +218,9 @@ def bench_matmul(size: BenchSize) -> dict[str, Any]:
     return {"n": n, "gflop_per_s": 2 * n**3 / seconds / 1e9}
 
 
-def load_sampler_configs(steps_override: int | None = None) -> dict[str, dict[str, Any]]:
+def load_sampler_configs(config_dir: Path, steps_override: int | None = None) -> dict[str, dict[str, Any]]:
     configs = {}
-    for path in sorted((CONFIGS / "sampler").glob("*.yaml")):
+    for path in sorted((config_dir / "sampler").glob("*.yaml")):
         cfg = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
         if steps_override and cfg.get("steps") is not None:
             cfg["steps"] = min(cfg["steps"], steps_override)
@@ -228,9 +228,9 @@ def load_sampler_configs(steps_override: int | None = None) -> dict[str, dict[st
     return configs
 
 
-def run_all(size: BenchSize, cache_dir: Path, sampler_steps: int | None = None,
+def run_all(size: BenchSize, cache_dir: Path, config_dir: Path, sampler_steps: int | None = None,
             log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Run every section; returns the JSON-able results."""
+    """Run every section with the networks and samplers of ``config_dir``; returns the JSON-able results."""
     torch.manual_seed(0)
     log("dataset build (cold vs cached) ...")
     dataset = bench_dataset(size, cache_dir)
@@ -238,9 +238,9 @@ def run_all(size: BenchSize, cache_dir: Path, sampler_steps: int | None = None,
     log("transform (batched complex CWT vs seed per-window pywt + resize) ...")
     transform = bench_transform(size, dm.windows["train"])
     log("training steps ...")
-    training = bench_training(size, dataset["batch_fetch_s"])
+    training = bench_training(size, dataset["batch_fetch_s"], config_dir)
     log("sampling ...")
-    sampling = bench_sampling(size, load_sampler_configs(sampler_steps))
+    sampling = bench_sampling(size, load_sampler_configs(config_dir, sampler_steps), config_dir)
     log("matmul reference ...")
     matmul = bench_matmul(size)
     for row in training:

@@ -6,7 +6,8 @@ import errno
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from wavediff.errors import WaveDiffError
@@ -18,6 +19,107 @@ def fail(message: str, code: int = 1) -> None:
     """Print ``error: message`` as one line on stderr and exit with ``code``."""
     print(f"error: {message}", file=sys.stderr, flush=True)
     raise SystemExit(code)
+
+
+def unknown_choice(config_dir: Path, group: str, option: str) -> str | None:
+    """Why ``group=option`` names no file in ``configs/<group>/`` (``None`` when it does, or when
+    ``group`` is not a config group)."""
+    folder = Path(config_dir) / group
+    if not folder.is_dir() or option == "null" or (folder / f"{option}.yaml").is_file():
+        return None
+    options = sorted(p.stem for p in folder.glob("*.yaml"))
+    return f"{group}={option}: no such option; choose one of {', '.join(options)} (files in configs/{group}/)"
+
+
+def check_choices(config_dir: Path, overrides: Sequence[str]) -> None:
+    """Fail with one line when a command-line ``group=option`` (``a,b`` in sweeps) names no config
+    file, before Hydra reports it in many lines."""
+    for item in overrides:
+        if "=" not in item or item.startswith("-"):
+            continue
+        key, value = item.split("=", 1)
+        key = key.lstrip("+~").split("@")[0]
+        if key.startswith("hydra"):  # launchers and sweepers also come from plugins
+            continue
+        if any(ch in value for ch in "()[]{}$"):  # sweep functions, lists, interpolations: Hydra's job
+            continue
+        for option in value.split(","):
+            if reason := unknown_choice(config_dir, key, option.strip()):
+                fail(reason, code=2)
+
+
+def check_overrides(config_dir: Path, config_name: str, argv: Sequence[str]) -> None:
+    """Compose the config with the command line's overrides, as Hydra is about to, and fail with
+    one line (naming the keys that exist there) where Hydra would print a many-line report.
+    Sweeps (``-m``) and flags are left to Hydra."""
+    check_choices(config_dir, argv)
+    if any(a in ("-m", "--multirun") or a.startswith("--") for a in argv):
+        return
+    overrides = [a for a in argv if not a.startswith("-")]
+    try:
+        cfg = _compose(config_dir, config_name, overrides)
+    except Exception as exc:  # Hydra's composition and override errors
+        fail(_composition_error(config_dir, config_name, overrides, exc), code=2)
+    check_writable(cfg)
+
+
+def check_writable(cfg: Any) -> None:
+    """Fail in one line when ``paths.output_root`` cannot be created or written (before Hydra
+    tries to make the run directory there)."""
+    import os
+
+    from omegaconf import OmegaConf
+
+    root = OmegaConf.select(cfg, "paths.output_root", throw_on_resolution_failure=False)
+    if not isinstance(root, str):
+        return
+    path = Path(root).expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"paths.output_root={root}: cannot create it ({exc.strerror or exc})")
+    if not os.access(path, os.W_OK | os.X_OK):
+        fail(f"paths.output_root={root}: not writable")
+
+
+def _compose(config_dir: Path, config_name: str, overrides: list[str]) -> Any:
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(Path(config_dir).resolve()), version_base="1.3"):
+            return compose(config_name=config_name, overrides=overrides)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _composition_error(config_dir: Path, config_name: str, overrides: list[str], exc: Exception) -> str:
+    """Hydra's message in one line; for a key that does not exist, the keys that do."""
+    import re
+
+    from omegaconf import DictConfig, OmegaConf
+
+    text = str(exc) + (f"\n{exc.__cause__}" if exc.__cause__ is not None else "")
+    lines = [ln.strip() for ln in text.splitlines()
+             if ln.strip() and not ln.strip().startswith(("full_key", "object_type", "reference_type"))]
+    message = " ".join(lines) or type(exc).__name__
+    match = re.search(r"Could not override '([^']+)'", message)
+    if match is None or "not in struct" not in message:
+        return message
+    key = match.group(1)
+    rest = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != key]
+    try:
+        cfg = _compose(config_dir, config_name, rest)
+    except Exception:
+        return message
+    parts = key.split(".")
+    for depth in range(len(parts) - 1, 0, -1):
+        node = OmegaConf.select(cfg, ".".join(parts[:depth]))
+        if isinstance(node, DictConfig):
+            keys = ", ".join(k for k in node.keys() if not str(k).startswith("_"))
+            return f"{key}: no such key; {'.'.join(parts[:depth])} has {keys} (a new key needs +{key}=...)"
+    return message
 
 
 def _in_multirun() -> bool:
@@ -47,6 +149,13 @@ def one_line_errors(fn: F) -> F:
                 print(f"error: {exc}", file=sys.stderr, flush=True)
                 return None
             fail(str(exc))
+        except OSError as exc:  # disk full, read-only or missing folders: input, not a bug
+            reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+            message = f"{reason}: {exc.filename}" if exc.filename else reason
+            if _in_multirun():
+                print(f"error: {message}", file=sys.stderr, flush=True)
+                return None
+            fail(message)
         except Exception as exc:
             if not _in_multirun():
                 raise
@@ -60,8 +169,5 @@ def one_line_errors(fn: F) -> F:
             if type(exc).__name__ == "SIGTERMException":
                 fail("terminated (SIGTERM)", code=143)
             raise
-        except OSError as exc:
-            reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-            fail(f"{reason}: {exc.filename}" if exc.filename else reason)
 
     return wrapper  # type: ignore[return-value]

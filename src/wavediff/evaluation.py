@@ -106,6 +106,8 @@ def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
         module = load_module(checkpoint, resolve_device(cfg.device))
         row_id, samples, _ = sample_and_record(module, registry, checkpoint, train_run_id, cfg.n, sampler,
                                                out / "scalogram.png", seed=cfg.seed, batch_size=cfg.batch_size,
+                                               condition=cfg.get("condition"),
+                                               guidance_scale=cfg.get("guidance_scale", 1.0),
                                                config=OmegaConf.to_container(cfg, resolve=True))
         sets.append(SampleSet(sampler.name, samples.returns.numpy().astype(np.float64), row_id))
     for s in sets:

@@ -13,7 +13,7 @@ from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry, git_commit
 from wavediff.registry.tables import GenerationRun, TrainRun
 from wavediff.sampling.artifacts import SampleArtifacts, write_sample_artifacts
-from wavediff.sampling.generate import Samples, generate
+from wavediff.sampling.generate import Samples, check_request, generate
 from wavediff.sampling.samplers import SamplerConfig
 
 log = logging.getLogger(__name__)
@@ -37,15 +37,17 @@ def resolve_checkpoint(value: Any, registry: Registry) -> tuple[Path, int | None
 def sample_and_record(module: Any, registry: Registry, checkpoint: Path, train_run_id: int | None,
                       n: int, sampler: SamplerConfig, output_png: Path, *, seed: int = 0,
                       batch_size: int = 64, start_price: float | None = None,
+                      condition: int | None = None, guidance_scale: float = 1.0,
                       config: dict[str, Any] | None = None) -> tuple[int, Samples, SampleArtifacts]:
     """Sample ``n`` series from a loaded module, write the PNGs and ``.npz`` next to ``output_png``
     and record them as a ``generation_runs`` row (always left finished, failed or interrupted).
     Returns ``(row id, samples, artifacts)``."""
+    check_request(module, condition, guidance_scale)  # before a row or a file exists
     with registry.track(GenerationRun, train_run_id=train_run_id, checkpoint_path=str(checkpoint),
                         sampler=sampler.name, n_samples=n, config=config,
                         git_commit=git_commit(Path(__file__).parent)) as row_id:
         samples = generate(module, n, sampler, seed=seed, batch_size=batch_size, progress=True,
-                           start_price=start_price)
+                           start_price=start_price, condition=condition, guidance_scale=guidance_scale)
         artifacts = write_sample_artifacts(samples, module.representation, output_png,
                                            title=f"{checkpoint.parent.parent.name}")
         registry.update(GenerationRun, row_id, network_evals=samples.network_evals,
@@ -68,9 +70,14 @@ def generate_from_config(cfg: DictConfig) -> SampleArtifacts:
     module = load_module(checkpoint, resolve_device(cfg.device))
     row_id, samples, artifacts = sample_and_record(
         module, registry, checkpoint, train_run_id, cfg.n, sampler, output, seed=cfg.seed,
-        batch_size=cfg.batch_size, start_price=cfg.start_price, config=OmegaConf.to_container(cfg, resolve=True))
+        batch_size=cfg.batch_size, start_price=cfg.start_price, condition=cfg.get("condition"),
+        guidance_scale=cfg.get("guidance_scale", 1.0), config=OmegaConf.to_container(cfg, resolve=True))
+    classes = ""
+    if samples.labels is not None:
+        counts = samples.labels.bincount(minlength=len(samples.class_names)).tolist()
+        classes = "  classes " + ", ".join(f"{name}: {c}" for name, c in zip(samples.class_names, counts)) + "\n"
     print(f"generation run {row_id}: {cfg.n} series with {sampler.name} "
-          f"({samples.network_evals} network calls each)\n"
+          f"({samples.network_evals} network calls each)\n{classes}"
           f"  scalogram  {artifacts.scalogram_png}\n  paths      {artifacts.paths_png}\n"
           f"  arrays     {artifacts.npz}  (returns, prices, images)\n"
           f"  registry   {registry.url}", flush=True)

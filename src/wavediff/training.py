@@ -14,11 +14,21 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 from wavediff.config_checks import check_train_config
 from wavediff.errors import ConfigError
 from wavediff.instantiation import instantiate
-from wavediff.registry.callback import RegistryCallback
+from wavediff.callbacks.registry import RegistryCallback
 from wavediff.registry.store import Registry, git_commit
 from wavediff.registry.tables import DataRun, TrainRun, utcnow
 
 log = logging.getLogger(__name__)
+
+
+class _NoAdvert(logging.Filter):
+    """Drops Lightning's start-up tip to install a cloud logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "litlogger" not in record.getMessage()
+
+
+logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_NoAdvert())
 
 
 def resolved(cfg: DictConfig) -> dict[str, Any]:
@@ -50,12 +60,13 @@ def train(cfg: DictConfig) -> dict[str, float]:
     if writer:
         (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(config))
 
-    datamodule = instantiate(cfg.data, "data")
+    datamodule = instantiate(cfg.data, "data", condition=cfg.model.get("condition"))
     datamodule.setup("fit")
     described = datamodule.describe()
     log.info("data: %s rows, windows %s, image %s", described["n_rows"], described["n_windows"],
              described["image_shape"])
-    model = instantiate(cfg.model, "model", representation=datamodule.representation)
+    model = instantiate(cfg.model, "model", representation=datamodule.representation,
+                        condition=datamodule.labeler)
     callbacks = [instantiate(node, f"callbacks.{name}") for name, node in (cfg.get("callbacks") or {}).items()
                  if node is not None and "_target_" in node]
     loggers = [instantiate(node, f"logger.{name}") for name, node in (cfg.get("logger") or {}).items()

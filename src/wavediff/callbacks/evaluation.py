@@ -9,7 +9,7 @@ import torch
 from lightning.pytorch.loggers import TensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 
-from wavediff.callbacks.sampling import SampledEpoch, SamplingCallback
+from wavediff.callbacks.sampling import SampledEpoch
 from wavediff.metrics.report import compare_to_real, flat_metrics
 
 HEADLINE = ("ks", "w1_over_std", "abs_kurtosis_diff", "acf_abs_l2", "discriminative")
@@ -21,9 +21,9 @@ class EvaluationCallback(L.Callback):
     Uses the same :func:`~wavediff.metrics.report.compare_to_real` as ``scripts/evaluate.py``
     (noise floors from random sets of training windows of the same size). Logs
     ``eval/<metric>`` and ``eval/<metric>_over_floor`` for the ``headline`` metrics plus the
-    generated ``std`` ratio and excess kurtosis to TensorBoard, and hands every metric to the
-    registry callback, which stores them in the ``metrics`` table keyed to that generation.
-    Must come after the sampling callback in the callback list. Rank zero only.
+    generated ``std`` ratio and excess kurtosis to TensorBoard, and leaves every metric on the
+    :class:`SampledEpoch` for the registry callback, which stores them in the ``metrics`` table
+    keyed to that generation. The sampling callback calls :meth:`on_samples`. Rank zero only.
 
     Args:
         reference_split: real windows compared with (``val`` by default).
@@ -36,24 +36,16 @@ class EvaluationCallback(L.Callback):
         self.reference_split, self.floor_draws, self.max_lag = reference_split, floor_draws, max_lag
         self.headline, self.seed = tuple(headline), seed
 
-    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._evaluate_pending(trainer)
-
-    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self._evaluate_pending(trainer)
-
     @rank_zero_only
-    def _evaluate_pending(self, trainer: L.Trainer) -> None:
+    def on_samples(self, trainer: L.Trainer, pl_module: L.LightningModule, sampled: SampledEpoch) -> None:
+        """Score what the sampling callback just drew (it calls this hook)."""
         datamodule = trainer.datamodule
         if datamodule is None or self.reference_split not in datamodule.windows:
             return
         reference = datamodule.windows[self.reference_split].numpy()
         pool = datamodule.windows["train"].numpy()
-        for callback in trainer.callbacks:
-            if isinstance(callback, SamplingCallback):
-                for sampled in callback.pending:
-                    if sampled.metrics is None and len(sampled.returns) <= len(pool):
-                        self._evaluate(trainer, sampled, reference, pool)
+        if sampled.metrics is None and len(sampled.returns) <= len(pool):
+            self._evaluate(trainer, sampled, reference, pool)
 
     def _evaluate(self, trainer: L.Trainer, sampled: SampledEpoch, reference, pool) -> None:
         result = compare_to_real(sampled.returns, reference, pool, draws=self.floor_draws, seed=self.seed,

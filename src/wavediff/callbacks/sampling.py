@@ -33,21 +33,26 @@ class SamplingCallback(L.Callback):
     """Every ``every_n_epochs`` epochs and at the end of fit, sample with the EMA weights.
 
     Writes ``<run>/samples/epoch_XXX/{scalogram.png, paths.png, samples.npz}`` and logs both
-    pictures and a few return statistics to TensorBoard. Runs on rank zero only. What it wrote
-    waits in :attr:`pending` (a list of :class:`SampledEpoch`) until the registry callback records it.
+    pictures and a few return statistics to TensorBoard. Runs on rank zero only. Each
+    :class:`SampledEpoch` is then handed to every callback that has an ``on_samples(trainer,
+    pl_module, sampled)`` method, in callback order (evaluation scores it, then the registry
+    callback records it with its metrics).
 
     Args:
         sampler: the ``sampler`` config (see :class:`~wavediff.sampling.samplers.SamplerConfig`).
         num_samples: series per sampling; every_n_epochs: 0 disables epoch sampling.
         seed: noise seed (the same at every epoch, so pictures are comparable).
+        guidance_scale: classifier-free guidance weight for conditional models (labels drawn
+            at their training frequencies).
     """
 
     def __init__(self, sampler: Mapping[str, Any], num_samples: int = 8, every_n_epochs: int = 1,
-                 seed: int = 0, batch_size: int = 64, dirname: str = "samples") -> None:
+                 seed: int = 0, batch_size: int = 64, dirname: str = "samples",
+                 guidance_scale: float = 1.0) -> None:
         self.sampler = SamplerConfig.from_mapping(sampler)
         self.num_samples, self.every_n_epochs = num_samples, every_n_epochs
         self.seed, self.batch_size, self.dirname = seed, batch_size, dirname
-        self.pending: list[SampledEpoch] = []
+        self.guidance_scale = guidance_scale
         self._last_sampled_epoch: int | None = None
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -64,13 +69,13 @@ class SamplingCallback(L.Callback):
     def _sample(self, trainer: L.Trainer, pl_module: L.LightningModule, epoch: int) -> None:
         self._last_sampled_epoch = epoch
         samples = generate(pl_module, self.num_samples, self.sampler, seed=self.seed,
-                           batch_size=self.batch_size)
+                           batch_size=self.batch_size, guidance_scale=self.guidance_scale)
         datamodule = trainer.datamodule
         real = datamodule.windows.get("val") if datamodule is not None else None
         out = Path(trainer.default_root_dir) / self.dirname / f"epoch_{epoch:03d}"
         artifacts = write_sample_artifacts(samples, pl_module.representation, out / "scalogram.png",
                                            real_returns=real, title=f"epoch {epoch}")
-        self.pending.append(SampledEpoch(epoch, artifacts, samples.returns.numpy()))
+        sampled = SampledEpoch(epoch, artifacts, samples.returns.numpy())
         for logger in trainer.loggers:
             if isinstance(logger, TensorBoardLogger):
                 writer = logger.experiment
@@ -80,3 +85,7 @@ class SamplingCallback(L.Callback):
                                  dataformats="HWC")
                 for key in ("returns_std", "returns_excess_kurtosis", "reprojection_error_mean"):
                     writer.add_scalar(f"samples/{key}", artifacts.summary[key], trainer.global_step)
+        for callback in trainer.callbacks:
+            hand_off = getattr(callback, "on_samples", None)
+            if hand_off is not None:
+                hand_off(trainer, pl_module, sampled)

@@ -19,14 +19,15 @@ class BatesParams(HestonParams):
 
 
 def simulate_bates_log_returns(params: BatesParams, n_steps: int, dt: float,
-                               rng: np.random.Generator) -> np.ndarray:
-    """``(n_steps,)`` log returns: Heston diffusion + Merton jumps, drift compensated by ``lam kappa_J``."""
+                               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``(n_steps,)`` log returns (Heston diffusion + Merton jumps, drift compensated by
+    ``lam kappa_J``) and the number of jumps in each bar."""
     heston = HestonParams(**{k: v for k, v in asdict(params).items() if k in HestonParams.__dataclass_fields__})
     returns, _ = simulate_heston(heston, n_steps, dt, rng)
     compensator = MJDParams(lam=params.lam, jump_mean=params.jump_mean,
                             jump_std=params.jump_std).jump_compensator
-    jumps = merton_jumps(params.lam, params.jump_mean, params.jump_std, n_steps, dt, rng)
-    return returns - params.lam * compensator * dt + jumps
+    jumps, counts = merton_jumps(params.lam, params.jump_mean, params.jump_std, n_steps, dt, rng)
+    return returns - params.lam * compensator * dt + jumps, counts
 
 
 class BatesSource(SimulatedSource):
@@ -34,7 +35,8 @@ class BatesSource(SimulatedSource):
     and the common arguments of :class:`SimulatedSource`."""
 
     name = "bates"
+    records_jumps = True  # bars carry a ``jumps`` column (model.condition=jumps)
     params_type = BatesParams
 
-    def simulate(self, n_steps: int, dt: float, rng: np.random.Generator) -> np.ndarray:
+    def simulate_path(self, n_steps: int, dt: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         return simulate_bates_log_returns(self.params, n_steps, dt, rng)

@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from wavediff.data.labels import WindowLabels, build_labels
 from wavediff.data.sources import PriceData
 from wavediff.data.windows import date_split, sliding_windows, time_split
 from wavediff.errors import DataError
@@ -24,7 +25,7 @@ from wavediff.transforms import build_representation
 log = logging.getLogger(__name__)
 
 # Bump when the cached content or its meaning changes, so old cache files are not reused.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: jump-count windows
 
 
 class WaveletDataModule(L.LightningDataModule):
@@ -47,14 +48,24 @@ class WaveletDataModule(L.LightningDataModule):
         cache_dir: where windows, images and fitted scalers are cached on disk, keyed by a hash of
             everything that determines them (source parameters or file stamps, windowing, splits,
             transform); ``None`` disables the disk cache.
+        condition: class label of each window for conditional models (``model.condition``):
+            ``None``, ``jumps`` (jump count, from simulators that record jumps) or ``volatility``
+            (realised-volatility tercile, edges fitted on the training split). Batches are then
+            ``(images, labels)``.
     """
 
     def __init__(self, source: Any, window_size: int = 256, stride: int = 64,
                  splits: Mapping[str, float] | None = None, transform: Mapping[str, Any] | None = None,
                  split_dates: Mapping[str, str] | None = None, batch_size: int = 16,
-                 num_workers: int = 0, encode_batch_size: int = 512, cache_dir: str | None = None) -> None:
+                 num_workers: int = 0, encode_batch_size: int = 512, cache_dir: str | None = None,
+                 condition: str | None = None) -> None:
         super().__init__()
         self.source = source
+        self.labeler: WindowLabels | None = build_labels(condition)
+        if self.labeler is not None and self.labeler.needs_jumps and not getattr(source, "records_jumps", False):
+            name = getattr(source, "name", type(source).__name__)
+            raise DataError(f"model.condition={condition}: data source {name} records no jumps; use data=mjd "
+                            "or data=bates, or model.condition=volatility (any data)")
         self.window_size, self.stride = int(window_size), int(stride)
         self.splits = dict(splits or {"train": 0.8, "val": 0.1, "test": 0.1})
         self.split_dates = dict(split_dates or {})
@@ -67,6 +78,8 @@ class WaveletDataModule(L.LightningDataModule):
         self._description: dict[str, Any] = {}
         self.windows: dict[str, torch.Tensor] = {}  # split -> log returns (N, T)
         self.images: dict[str, torch.Tensor] = {}  # split -> normalised images (N, 2, S, T)
+        self.jumps: dict[str, torch.Tensor] = {}  # split -> jump count per return (N, T), if recorded
+        self.labels: dict[str, torch.Tensor] = {}  # split -> class id per window (N,), if conditional
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -90,34 +103,41 @@ class WaveletDataModule(L.LightningDataModule):
             try:
                 cached = torch.load(path, map_location="cpu", weights_only=True)
                 self.windows, self.images = cached["windows"], cached["images"]
+                self.jumps = cached["jumps"]
                 self.representation.load_state_dict(cached["representation"])
                 self._description = cached["description"]
                 self.cache_hit = True
                 log.info("data: loaded from cache %s", path)
-                return
             except Exception as exc:  # a stale or damaged cache is rebuilt, never trusted
                 log.warning("data: ignoring unreadable cache %s (%s)", path, exc)
-        self.cache_hit = False
-        self._build()
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            torch.save({"windows": self.windows, "images": self.images,
-                        "representation": self.representation.state_dict(),
-                        "description": self._description}, tmp)
-            tmp.replace(path)
+        if not self.cache_hit:
+            self.cache_hit = False
+            self._build()
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                torch.save({"windows": self.windows, "images": self.images, "jumps": self.jumps,
+                            "representation": self.representation.state_dict(),
+                            "description": self._description}, tmp)
+                tmp.replace(path)
+        if self.labeler is not None:
+            self.labeler.fit(self.windows["train"], self.jumps.get("train"))
+            self.labels = {k: self.labeler.assign(v, self.jumps.get(k)) for k, v in self.windows.items()}
 
     def _build(self) -> None:
         self.price_data = self.source.load()
         bars = self.price_data.bars
         series = bars.groupby("series", sort=False) if "series" in bars else [(self.price_data.source, bars)]
         parts_windows: dict[str, list[np.ndarray]] = {}
+        parts_jumps: dict[str, list[np.ndarray]] = {}
         start_price = None
         for name, frame in series:
             close = frame["close"].to_numpy(dtype=np.float64)
             if not np.all(np.isfinite(close)) or np.any(close <= 0):
                 raise DataError(f"{name}: prices must be finite and positive")
             log_returns = np.diff(np.log(close))
+            # return i moves close[i] to close[i + 1]: the jumps of bar i + 1
+            jumps = frame["jumps"].to_numpy()[1:] if "jumps" in frame else None
             try:
                 if self.split_dates:
                     times = pd.to_datetime(frame["timestamp"]).to_numpy()[1:]  # time of each return
@@ -130,12 +150,17 @@ class WaveletDataModule(L.LightningDataModule):
             for part_name, part in parts.items():
                 windows = sliding_windows(log_returns[part], self.window_size, self.stride)
                 parts_windows.setdefault(part_name, []).append(windows)
+                if jumps is not None:
+                    parts_jumps.setdefault(part_name, []).append(
+                        sliding_windows(jumps[part], self.window_size, self.stride))
             if start_price is None and "train" in parts:
                 # close[i + 1] is the price after return i: the last price of the training part.
                 start_price = float(close[parts["train"].stop])
         if start_price is None or "train" not in parts_windows:
             raise DataError("data splits must include a 'train' part")
         self.windows = {k: torch.from_numpy(np.concatenate(v)).float() for k, v in parts_windows.items()}
+        if parts_jumps and all(len(parts_jumps.get(k, [])) == len(v) for k, v in parts_windows.items()):
+            self.jumps = {k: torch.from_numpy(np.concatenate(v)).to(torch.int16) for k, v in parts_jumps.items()}
         self.representation.fit(self.windows["train"], start_price=start_price)
         with torch.no_grad():
             for name, windows in self.windows.items():
@@ -149,8 +174,10 @@ class WaveletDataModule(L.LightningDataModule):
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         if split not in self.images:
             raise DataError(f"no '{split}' split: data.splits={self.splits}")
-        return DataLoader(TensorDataset(self.images[split]), batch_size=self.batch_size,
+        tensors = (self.images[split], self.labels[split]) if self.labels else (self.images[split],)
+        return DataLoader(TensorDataset(*tensors), batch_size=self.batch_size,
                           shuffle=shuffle, num_workers=self.num_workers, drop_last=False,
+                          pin_memory=torch.cuda.is_available(),
                           persistent_workers=self.num_workers > 0)
 
     def train_dataloader(self) -> DataLoader:

@@ -50,25 +50,30 @@ class MJDParams:
 
 
 def merton_jumps(lam: float, jump_mean: float, jump_std: float, n_steps: int, dt: float,
-                 rng: np.random.Generator) -> np.ndarray:
-    """Sum of the log jumps in each bar, ``(n_steps,)``: Poisson count, normal sizes."""
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``(log jump sum, jump count)`` of each bar, both ``(n_steps,)``: Poisson count, normal sizes."""
     if lam < 0 or jump_std < 0:
         raise ConfigError(f"jump lam and jump_std must be >= 0, got {lam} and {jump_std}")
     n_jumps = rng.poisson(lam * dt, n_steps)
     # Sum of k iid normal jumps is N(k m, k s^2): one draw per bar, no loop over jumps.
-    return n_jumps * jump_mean + np.sqrt(n_jumps) * jump_std * rng.standard_normal(n_steps)
+    return n_jumps * jump_mean + np.sqrt(n_jumps) * jump_std * rng.standard_normal(n_steps), n_jumps
 
 
-def simulate_mjd_log_returns(
-    params: MJDParams, n_steps: int, dt: float, rng: np.random.Generator
-) -> np.ndarray:
-    """Simulate ``n_steps`` log returns of one MJD path. Returns ``(n_steps,)`` float64."""
+def simulate_mjd_path(params: MJDParams, n_steps: int, dt: float,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n_steps`` log returns of one MJD path and the number of jumps in each, ``(n_steps,)`` each."""
     if n_steps <= 0:
         raise ConfigError(f"n_steps must be positive, got {n_steps}")
     params.validate()
     drift = (params.mu - 0.5 * params.sigma**2 - params.lam * params.jump_compensator) * dt
     diffusion = params.sigma * np.sqrt(dt) * rng.standard_normal(n_steps)
-    return drift + diffusion + merton_jumps(params.lam, params.jump_mean, params.jump_std, n_steps, dt, rng)
+    jumps, counts = merton_jumps(params.lam, params.jump_mean, params.jump_std, n_steps, dt, rng)
+    return drift + diffusion + jumps, counts
+
+
+def simulate_mjd_log_returns(params: MJDParams, n_steps: int, dt: float, rng: np.random.Generator) -> np.ndarray:
+    """Simulate ``n_steps`` log returns of one MJD path. Returns ``(n_steps,)`` float64."""
+    return simulate_mjd_path(params, n_steps, dt, rng)[0]
 
 
 class MJDSource(SimulatedSource):
@@ -76,7 +81,8 @@ class MJDSource(SimulatedSource):
     the common arguments of :class:`SimulatedSource`."""
 
     name = "mjd"
+    records_jumps = True  # bars carry a ``jumps`` column (model.condition=jumps)
     params_type = MJDParams
 
-    def simulate(self, n_steps: int, dt: float, rng: np.random.Generator) -> np.ndarray:
-        return simulate_mjd_log_returns(self.params, n_steps, dt, rng)
+    def simulate_path(self, n_steps: int, dt: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        return simulate_mjd_path(self.params, n_steps, dt, rng)

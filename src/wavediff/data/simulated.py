@@ -65,11 +65,18 @@ class SimulatedSource:
         """``(n_steps,)`` log returns of one path."""
         raise NotImplementedError
 
+    def simulate_path(self, n_steps: int, dt: float,
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(log returns, jump count per bar or None)``; jump models override it to record jumps."""
+        return self.simulate(n_steps, dt, rng), None
+
     def load(self) -> PriceData:
         rng = np.random.default_rng(self.seed)
-        returns = self.simulate(self.n_bars, self.dt, rng)
+        returns, jumps = self.simulate_path(self.n_bars, self.dt, rng)
         start = pd.Timestamp(year=self.year, month=self.month, day=1)
         bars = bars_from_log_returns(returns, self.start_price, start, f"{self.bar_minutes}min", rng)
+        if jumps is not None:  # exact jump counts, for model.condition=jumps
+            bars["jumps"] = jumps.astype(np.int64)
         params = {**asdict(self.params), "days": self.days, "bar_minutes": self.bar_minutes,
                   "dt_years": self.dt, "start_price": self.start_price, "year": self.year,
                   "month": self.month, "seed": self.seed}

@@ -11,6 +11,29 @@ import pandas as pd
 from wavediff.errors import DataError
 
 
+def check_splits(fractions: Mapping[str, float]) -> None:
+    """Split fractions: numbers in [0, 1] summing to at most 1, with a positive ``train``."""
+    bad = {k: v for k, v in fractions.items()
+           if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 1}
+    if bad:
+        raise DataError(f"data.splits: fractions must be numbers in [0, 1], got {bad}")
+    if not fractions.get("train", 0) > 0:
+        raise DataError(f"data.splits: needs a 'train' fraction > 0, got {dict(fractions)}")
+    if sum(fractions.values()) > 1 + 1e-9:
+        raise DataError(f"data.splits: fractions sum to {sum(fractions.values()):g}; they must sum to at most 1")
+
+
+def check_split_dates(starts: Mapping[str, Any]) -> list[np.datetime64]:
+    """First dates of the later parts (e.g. ``{val: ..., test: ...}``): valid dates, increasing."""
+    try:
+        bounds = [np.datetime64(pd.Timestamp(v)) for v in starts.values()]
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"data.split_dates: not a date in {dict(starts)} ({exc})") from None
+    if any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:])):
+        raise DataError(f"data.split_dates must increase, got {dict(starts)}")
+    return bounds
+
+
 def time_split(n: int, fractions: Mapping[str, float], gap: int, min_len: int) -> dict[str, slice]:
     """Split ``range(n)`` into consecutive parts in the order of ``fractions``.
 
@@ -18,9 +41,8 @@ def time_split(n: int, fractions: Mapping[str, float], gap: int, min_len: int) -
     next, and each part holds at least ``min_len`` samples. Fractions are of the samples left
     after the gaps. Raises :class:`DataError` naming how many samples are needed.
     """
+    check_splits(fractions)
     names = [k for k, f in fractions.items() if f > 0]
-    if any(f < 0 for f in fractions.values()) or not names:
-        raise DataError(f"split fractions must be >= 0 with one > 0, got {dict(fractions)}")
     total = sum(fractions[k] for k in names)
     usable = n - gap * (len(names) - 1)
     sizes = [int(usable * fractions[k] / total) for k in names]
@@ -43,9 +65,7 @@ def date_split(times: np.ndarray, starts: Mapping[str, Any], gap: int, min_len: 
     order, to their first date (e.g. ``{val: 2023-01-01, test: 2023-07-01}``); ``train`` is all
     before the first. Each later part starts ``gap`` samples after its date.
     """
-    bounds = [np.datetime64(pd.Timestamp(v)) for v in starts.values()]
-    if any(b2 <= b1 for b1, b2 in zip(bounds, bounds[1:])):
-        raise DataError(f"split dates must increase, got {dict(starts)}")
+    bounds = check_split_dates(starts)
     cuts = [int(np.searchsorted(times, b)) for b in bounds]
     names = ["train", *starts]
     edges = [0, *cuts, len(times)]

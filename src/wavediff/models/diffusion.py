@@ -1,4 +1,4 @@
-"""LightningModule: a diffusers ``UNet2DModel`` trained to predict noise on CWT images."""
+"""LightningModule: an injected denoising network trained by a DDPM loss on representation images."""
 
 from __future__ import annotations
 
@@ -9,12 +9,20 @@ import hydra
 import lightning as L
 import torch
 import torch.nn.functional as F
-from diffusers import DDPMScheduler, UNet2DModel
+from diffusers import DDPMScheduler
 from omegaconf import DictConfig, OmegaConf
+from torch import Tensor
 
+from wavediff.data.labels import WindowLabels, build_labels
+from wavediff.errors import ConfigError
+from wavediff.instantiation import instantiate
 from wavediff.models.ema import make_ema
+from wavediff.models.noise import Noise, build_noise, check_noise_fits
+from wavediff.models.parameterization import Parameterization
 from wavediff.transforms import build_representation
 from wavediff.transforms.base import Representation
+
+DEFAULT_NET = "wavediff.models.nets.UNet2D"
 
 
 def _plain(value: Any) -> Any:
@@ -23,89 +31,132 @@ def _plain(value: Any) -> Any:
 
 
 class DiffusionModule(L.LightningModule):
-    """DDPM training (MSE on predicted noise) with an EMA copy of the network for sampling.
+    """DDPM training of ``net(x, t, cond)`` with an EMA copy for sampling.
 
-    The LightningModule knows nothing about samplers: :mod:`wavediff.sampling` reads ``ema_net``,
-    ``noise_scheduler`` and ``representation`` from it.
+    The module holds the pieces every sampler uses — the network (and its EMA), the noise, the
+    parameterization, the training noise schedule, the fitted representation and, for
+    conditional models, the fitted window labeler — and knows nothing about how sampling is done
+    (:mod:`wavediff.sampling`).
 
     Args:
-        net: ``UNet2DModel`` keyword arguments; ``sample_size``, ``in_channels`` and
-            ``out_channels`` are taken from the representation's image shape ``(2, S, T)``.
+        net: the network config: ``_target_`` (an adapter from :mod:`wavediff.models.nets`) plus
+            its size arguments; ``image_shape`` and ``num_classes`` are filled in here. Without
+            ``_target_`` (checkpoints before networks were injected) the arguments go to ``UNet2D``.
         noise_scheduler: ``DDPMScheduler`` keyword arguments (training noise schedule).
         optimizer: Hydra config of the optimizer (``_target_`` + kwargs, without ``params``).
+        representation: the fitted :class:`~wavediff.transforms.base.Representation`, or its
+            ``config()`` dict when rebuilding from a checkpoint (fitted state from the state dict).
+        noise: the ``model/noise`` config (``_target_`` + arguments; ``white``/``range`` strings
+            of older checkpoints also load).
+        prediction: what the network predicts: ``epsilon``, ``sample`` or ``v_prediction``.
+        condition: ``None`` (unconditional), a fitted :class:`~wavediff.data.labels.WindowLabels`,
+            or a labeler config (``jumps``, ``volatility`` or its ``config()`` dict).
+        cond_drop_prob: share of training labels replaced by "no label", so one network is both
+            conditional and unconditional (classifier-free guidance).
         lr_warmup_steps: linear learning-rate warm-up, in optimizer steps.
         ema_decay: maximum EMA decay (warmed up as ``(1 + n) / (10 + n)``).
-        compile: ``torch.compile`` the training network in place (state-dict keys unchanged, so
-            checkpoints load either way); worth it on GPUs, slow to start on CPUs.
-        noise: ``white`` (i.i.d. Gaussian pixels, the usual DDPM) or ``range`` (Gaussian noise on
-            the representation's range: see :meth:`sample_noise`).
-        representation: the fitted :class:`~wavediff.transforms.base.Representation`, or its ``config()`` dict when
-            rebuilding from a checkpoint (its fitted scalers then come from the state dict).
+        compile: ``torch.compile`` the training network in place (state-dict keys unchanged).
     """
 
     def __init__(self, net: Mapping[str, Any], noise_scheduler: Mapping[str, Any],
                  optimizer: Mapping[str, Any], representation: Representation | Mapping[str, Any],
-                 lr_warmup_steps: int = 100, ema_decay: float = 0.999, compile: bool = False,
-                 noise: str = "white") -> None:
+                 noise: Mapping[str, Any] | str = "white", prediction: str = "epsilon",
+                 condition: WindowLabels | Mapping[str, Any] | str | None = None, cond_drop_prob: float = 0.1,
+                 lr_warmup_steps: int = 100, ema_decay: float = 0.999, compile: bool = False) -> None:
         super().__init__()
         if not isinstance(representation, Representation):
             representation = build_representation(_plain(representation))
-        self.save_hyperparameters(ignore=["representation"])
+        labeler = condition if isinstance(condition, WindowLabels) or condition is None else \
+            build_labels(_plain(condition))
+        if not 0.0 <= cond_drop_prob < 1.0:
+            raise ConfigError(f"model.cond_drop_prob={cond_drop_prob}: must be in [0, 1)")
+        self.save_hyperparameters(ignore=["representation", "condition"])
         self.hparams["representation"] = representation.config()
-        for key in ("net", "noise_scheduler", "optimizer"):
+        self.hparams["condition"] = labeler.config() if labeler is not None else None
+        for key in ("net", "noise_scheduler", "optimizer", "noise"):
             self.hparams[key] = _plain(self.hparams[key])
 
         self.representation = representation
-        channels, scales, time = representation.image_shape
-        net_kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in self.hparams.net.items()}
-        for key in ("sample_size", "in_channels", "out_channels"):
-            net_kwargs.pop(key, None)
-        self.net = UNet2DModel(sample_size=(scales, time), in_channels=channels,
-                               out_channels=channels, **net_kwargs)
+        self.labeler = labeler
+        self.parameterization = Parameterization(prediction)
+        self.noise: Noise = build_noise(self.hparams.noise)
+        check_noise_fits(self.noise, representation)
+        net_cfg = {"_target_": DEFAULT_NET, **self.hparams.net}
+        self.net = instantiate(net_cfg, "model.net", image_shape=tuple(representation.image_shape),
+                               num_classes=labeler.num_classes if labeler is not None else 0)
         self.ema_net = make_ema(self.net, ema_decay)
         if compile:
             self.net.compile()
-        self.noise_scheduler = DDPMScheduler(**self.hparams.noise_scheduler)
-        if noise not in ("white", "range"):
-            raise ValueError(f"model.noise={noise!r}: white or range")
-
-    def sample_noise(self, count: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Diffusion noise for ``count`` images, on the module's device: i.i.d. Gaussian pixels
-        (``noise: white``) or images of white-noise series (``noise: range``, so every noisy image
-        stays an image of some series and the network never sees directions no data has)."""
-        if self.hparams.get("noise", "white") == "range":
-            return self.representation.range_noise(count, generator).to(self.device)
-        if generator is None:
-            return torch.randn((count, *self.image_shape), device=self.device)
-        return torch.randn((count, *self.image_shape), generator=generator).to(self.device)
+        self.noise_scheduler = DDPMScheduler(**{**self.hparams.noise_scheduler, "prediction_type": prediction})
+        # The schedule as a buffer: on the module's device, no host copy per training step.
+        self.register_buffer("alphas_cumprod", self.noise_scheduler.alphas_cumprod.clone().float(),
+                             persistent=False)
 
     @property
-    def image_shape(self) -> tuple[int, int, int]:
-        return self.representation.image_shape
+    def image_shape(self) -> tuple[int, ...]:
+        return tuple(self.representation.image_shape)
 
-    def diffusion_loss(self, images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Noise-prediction MSE for clean images ``(B, 2, S, T)`` at uniform random timesteps."""
-        noise = self.sample_noise(images.shape[0], generator).to(images.device)
-        steps = torch.randint(0, self.noise_scheduler.config.num_train_timesteps, (images.shape[0],),
-                              generator=generator).to(images.device)
-        noisy = self.noise_scheduler.add_noise(images, noise, steps)
-        return F.mse_loss(self.net(noisy, steps).sample, noise)
+    @property
+    def num_classes(self) -> int:
+        return self.labeler.num_classes if self.labeler is not None else 0
 
-    def training_step(self, batch: tuple[torch.Tensor], batch_idx: int) -> torch.Tensor:
-        loss = self.diffusion_loss(batch[0])
+    def sample_noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:
+        """Diffusion noise ``(count, *image_shape)`` on the module's device (see :mod:`~wavediff.models.noise`)."""
+        return self.noise.sample(count, self.representation, generator).to(self.device)
+
+    def alpha_bar(self, steps: Tensor, ndim: int) -> Tensor:
+        """``alpha_bar`` of timesteps ``(B,)`` shaped ``(B, 1, ...)`` to broadcast over ``ndim``-D images."""
+        return self.alphas_cumprod[steps.to(self.alphas_cumprod.device)].view(-1, *([1] * (ndim - 1)))
+
+    def diffusion_loss(self, images: Tensor, labels: Tensor | None = None,
+                       generator: torch.Generator | None = None, drop_labels: bool = True) -> Tensor:
+        """MSE between the network's output and the parameterization's target for clean images
+        ``(B, *image_shape)`` at uniform random timesteps."""
+        count, device = images.shape[0], images.device
+        gen_device = generator.device if generator is not None else device
+        noise = self.sample_noise(count, generator).to(device)
+        steps = torch.randint(0, len(self.alphas_cumprod), (count,), generator=generator, device=gen_device).to(device)
+        alpha_bar = self.alpha_bar(steps, images.ndim)
+        noisy = alpha_bar.sqrt() * images + (1 - alpha_bar).sqrt() * noise
+        cond = None
+        if self.labeler is not None and labels is not None:
+            cond = labels.to(device)
+            if drop_labels and self.hparams.cond_drop_prob > 0:
+                drop = torch.rand(count, generator=generator, device=gen_device).to(device) < self.hparams.cond_drop_prob
+                cond = torch.where(drop, torch.full_like(cond, self.num_classes), cond)
+        target = self.parameterization.target(images, noise, alpha_bar)
+        return F.mse_loss(self.net(noisy, steps, cond), target)
+
+    @staticmethod
+    def _unpack(batch: Any) -> tuple[Tensor, Tensor | None]:
+        return batch[0], (batch[1] if len(batch) > 1 else None)
+
+    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
+        images, labels = self._unpack(batch)
+        loss = self.diffusion_loss(images, labels)
         self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, sync_dist=True,
-                 batch_size=len(batch[0]))
+                 batch_size=len(images))
         return loss
 
-    def validation_step(self, batch: tuple[torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def validation_step(self, batch: Any, batch_idx: int) -> Tensor:
         # Same noise and timesteps at every validation so the curve measures the model only.
+        images, labels = self._unpack(batch)
         generator = torch.Generator().manual_seed(batch_idx)
-        loss = self.diffusion_loss(batch[0], generator=generator)
-        self.log("val/loss", loss, prog_bar=True, on_epoch=True, sync_dist=True, batch_size=len(batch[0]))
+        loss = self.diffusion_loss(images, labels, generator=generator, drop_labels=False)
+        self.log("val/loss", loss, prog_bar=True, on_epoch=True, sync_dist=True, batch_size=len(images))
         return loss
 
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
         self.ema_net.update_parameters(self.net)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # Before networks were injected, the module held UNet2DModel itself as ``net``.
+        state = checkpoint.get("state_dict", {})
+        if "_target_" not in (checkpoint.get("hyper_parameters", {}).get("net") or {}) and \
+                any(k.startswith("net.") and not k.startswith("net.unet.") for k in state):
+            for prefix in ("net.", "ema_net.module."):
+                for key in [k for k in state if k.startswith(prefix) and not k.startswith(prefix + "unet.")]:
+                    state[prefix + "unet." + key[len(prefix):]] = state.pop(key)
 
     def configure_optimizers(self) -> dict[str, Any]:
         optimizer = hydra.utils.instantiate(self.hparams.optimizer, params=self.net.parameters())

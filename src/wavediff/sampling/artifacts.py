@@ -56,12 +56,12 @@ def write_sample_artifacts(samples: Samples, representation: Representation,
         npz = scalogram_png.with_suffix(".npz")
     labels = representation.row_labels()
     scalogram_rgb = save_figure(
-        scalogram_figure(representation.magnitude(samples.images).numpy(), labels,
+        scalogram_figure(representation.magnitude(samples.images.to(representation.device)).cpu().numpy(), labels,
                          title=f"{title} |CWT| of generated samples ({samples.sampler})".strip()),
         scalogram_png)
     real_prices = None
     if real_returns is not None and len(real_returns):
-        real_prices = representation.prices(real_returns[: len(samples.prices)]).numpy()
+        real_prices = representation.prices(real_returns[: len(samples.prices)]).cpu().numpy()
     paths_rgb = save_figure(paths_figure(samples.prices.numpy(), real_prices,
                                          title=f"{title} price paths".strip()), paths_png)
     summary = summarize(samples)
@@ -71,6 +71,8 @@ def write_sample_artifacts(samples: Samples, representation: Representation,
         images=samples.images.numpy(), reprojection_error=samples.reprojection_error.numpy(),
         start_price=float(samples.prices[0, 0]) if len(samples.prices) else float("nan"),
         summary=json.dumps(summary),
+        **({"labels": samples.labels.numpy(), "class_names": np.array(samples.class_names)}
+           if samples.labels is not None else {}),
     )
     tmp.replace(npz)
     return SampleArtifacts(scalogram_png, paths_png, npz, scalogram_rgb, paths_rgb, summary)

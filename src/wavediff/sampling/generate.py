@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from wavediff.errors import ConfigError
 from wavediff.models.diffusion import DiffusionModule
+from wavediff.sampling.denoisers import guided, projected
 from wavediff.sampling.samplers import SamplerConfig, build_scheduler
 
 
@@ -22,74 +23,92 @@ from wavediff.sampling.samplers import SamplerConfig, build_scheduler
 class Samples:
     """Generated data in model and market units (CPU tensors)."""
 
-    images: torch.Tensor  # (N, 2, S, T) normalised images
+    images: torch.Tensor  # (N, *image_shape) normalised images, e.g. (N, 2, S, T)
     returns: torch.Tensor  # (N, T) log returns
     prices: torch.Tensor  # (N, T + 1) prices from the start price
     reprojection_error: torch.Tensor  # (N,) relative distance of the final images to the CWT range
     network_evals: int  # network calls per sample
     sampler: str
+    labels: torch.Tensor | None = None  # (N,) class ids of a conditional model
+    class_names: list[str] | None = None
 
 
-def _epsilon_through_projection(module: DiffusionModule, noisy: torch.Tensor, eps: torch.Tensor,
-                                alpha_bar: torch.Tensor) -> torch.Tensor:
-    """Noise prediction consistent with the projected clean-image prediction.
+def check_request(module: DiffusionModule, condition: int | None, guidance_scale: float) -> None:
+    """Refuse, in one line, a class the model does not have or a negative guidance scale."""
+    if not isinstance(guidance_scale, (int, float)) or not guidance_scale >= 0:
+        raise ConfigError(f"guidance_scale={guidance_scale}: must be >= 0 (1 = conditional, 0 = unconditional)")
+    if module.labeler is None:
+        if condition is not None:
+            raise ConfigError(f"condition={condition}: this model was trained without model.condition")
+    elif condition is not None:
+        module.labeler.check_class(condition)
 
-    x0 = (x_t - sqrt(1 - a) eps) / sqrt(a); project x0 onto the CWT range; solve back for eps.
-    Every epsilon-prediction scheduler then steps toward an image of a real series.
-    """
-    sqrt_a, sqrt_1ma = alpha_bar.sqrt(), (1 - alpha_bar).sqrt()
-    clean = module.representation.project((noisy - sqrt_1ma * eps) / sqrt_a)
-    return (noisy - sqrt_a * clean) / sqrt_1ma
+
+def draw_labels(module: DiffusionModule, n: int, condition: int | None,
+                generator: torch.Generator) -> torch.Tensor | None:
+    """Class ids ``(n,)``: all ``condition``, or drawn at the training frequencies (so the
+    unconditional statistics are kept); ``None`` for an unconditional model."""
+    if module.labeler is None:
+        return None
+    if condition is None:
+        return module.labeler.draw(n, generator)
+    return torch.full((n,), condition, dtype=torch.long)
 
 
 @torch.no_grad()
 def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[str, Any],
              seed: int = 0, batch_size: int = 64, progress: bool = False,
-             start_price: float | None = None) -> Samples:
+             start_price: float | None = None, condition: int | None = None,
+             guidance_scale: float = 1.0) -> Samples:
     """Sample ``n`` series with the EMA network.
 
     Args:
-        module: trained module (its EMA weights, noise schedule and representation are used).
+        module: trained module (its EMA weights, noise, schedule and representation are used).
         n: number of series. sampler: a :class:`SamplerConfig` or the ``sampler`` config mapping.
-        seed: seeds the initial noise and any stochastic steps (same seed, same samples).
+        seed: seeds the initial noise, the labels and any stochastic steps (same seed, same samples).
         batch_size: images per network call. progress: show a tqdm bar over denoising steps.
         start_price: first price of every path; default the end of the training split.
+        condition: class id to generate (conditional models); ``None`` draws labels at their
+            training frequencies.
+        guidance_scale: classifier-free guidance weight ``w >= 0`` (1 = plain conditional).
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
+    check_request(module, condition, guidance_scale)
     sampler = sampler if isinstance(sampler, SamplerConfig) else SamplerConfig.from_mapping(sampler)
     net, device = module.ema_net.module, module.device
     was_training = net.training
     net.eval()
     generator = torch.Generator(device="cpu").manual_seed(seed)
+    labels = draw_labels(module, n, condition, generator)
+    denoise = guided(net, guidance_scale, module.num_classes)
+    if sampler.project:
+        denoise = projected(denoise, module.parameterization, module.representation, module.alphas_cumprod)
     batches, network_evals = [], 0
-    total_steps = 0
     bar = None
     for start in range(0, n, batch_size):
         scheduler = build_scheduler(sampler, module.noise_scheduler)
         count = min(batch_size, n - start)
+        cond = labels[start:start + count].to(device) if labels is not None else None
         if bar is None and progress:
-            total_steps = len(scheduler.timesteps) * ((n + batch_size - 1) // batch_size)
-            bar = tqdm(total=total_steps, desc=f"sampling ({sampler.name})", unit="step")
-        x = module.sample_noise(count, generator) * scheduler.init_noise_sigma
-        alphas = scheduler.alphas_cumprod.to(device) if sampler.project else None
-        step_kwargs = dict(sampler.step_kwargs)
+            total = len(scheduler.timesteps) * ((n + batch_size - 1) // batch_size)
+            bar = tqdm(total=total, desc=f"sampling ({sampler.name})", unit="step")
         step_params = inspect.signature(scheduler.step).parameters
-        range_noise = module.hparams.get("noise", "white") == "range"
-        if range_noise and "variance_noise" not in step_params and "generator" in step_params:
-            raise ConfigError(f"sampler {sampler.name}: its steps add white noise, but this model was trained "
-                              "with model.noise=range; use ancestral (DDIM, eta=1; steps=1000 is DDPM), ddim, "
-                              "dpm or unipc")
-        if "generator" in step_params and not range_noise:  # stochastic steps
+        step_kwargs = dict(sampler.step_kwargs)
+        own_noise = "variance_noise" in step_params and step_kwargs.get("eta", 1.0) != 0  # DDIM eta=0 adds none
+        if "variance_noise" not in step_params and "generator" in step_params:  # a stochastic step that draws its own noise
+            if not module.noise.is_white:
+                raise ConfigError(f"sampler {sampler.name}: its steps add white noise, but this model was trained "
+                                  f"with model/noise={module.noise.kind}; use ancestral (DDIM, eta=1; steps=1000 is DDPM), ddim, "
+                                  "dpm or unipc")
             step_kwargs["generator"] = generator
+        x = module.sample_noise(count, generator) * scheduler.init_noise_sigma
         for t in scheduler.timesteps:
-            if range_noise and "variance_noise" in step_params:
+            if own_noise:
                 step_kwargs["variance_noise"] = module.sample_noise(count, generator)
-            model_input = scheduler.scale_model_input(x, t)
-            eps = net(model_input, t.to(device)).sample
-            if alphas is not None:
-                eps = _epsilon_through_projection(module, x, eps, alphas[int(t)])
-            x = scheduler.step(eps, t, x, **step_kwargs).prev_sample
+            steps = t.to(device).expand(count)
+            output = denoise(scheduler.scale_model_input(x, t), steps, cond)
+            x = scheduler.step(output, t, x, **step_kwargs).prev_sample
             if bar is not None:
                 bar.update(1)
         network_evals = len(scheduler.timesteps)
@@ -102,4 +121,5 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
     returns = rep.decode(images)
     return Samples(images=images.cpu(), returns=returns.cpu(), prices=rep.prices(returns, start_price).cpu(),
                    reprojection_error=rep.reprojection_error(images).cpu(),
-                   network_evals=network_evals, sampler=sampler.name)
+                   network_evals=network_evals, sampler=sampler.name, labels=labels,
+                   class_names=module.labeler.class_names if module.labeler is not None else None)

@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from wavediff.data.export import simulate_to_csv
+from wavediff.simulation import simulate_to_csv
 from wavediff.data.simulators import SIMULATORS
 from wavediff.errors import WaveDiffError
 from wavediff.registry.queries import TABLES, latest_metrics, row_dict
@@ -37,18 +37,18 @@ from wavediff.studio.forms import (StudioInputError, config_options, simulator_f
 from wavediff.studio.jobs import JobManager, TooManyJobs
 from wavediff.studio.security import SecurityMiddleware, allowed_hosts, check_bind
 
-REPO = Path(__file__).resolve().parents[3]
 HOST = socket.gethostname()
 STATIC = Path(__file__).parent / "static"
 
 
 @dataclass
 class StudioSettings:
-    """Where the Studio reads and writes. ``output_root`` holds runs, the registry and logs."""
+    """Where the Studio reads and writes. ``output_root`` holds runs, the registry and logs;
+    ``config_dir`` and ``scripts_dir`` are a WaveDiff checkout's (``scripts/studio.py`` passes its own)."""
 
     output_root: Path = Path("outputs")
-    config_dir: Path = REPO / "configs"
-    scripts_dir: Path = REPO / "scripts"
+    config_dir: Path = Path("configs")
+    scripts_dir: Path = Path("scripts")
     max_concurrent: int = 1
     generate_timeout_s: float = 900.0
     host: str = "127.0.0.1"  # the address it binds: loopback unless a token is set
@@ -89,6 +89,7 @@ def create_app(settings: StudioSettings | None = None) -> FastAPI:
     settings = settings or StudioSettings()
     check_bind(settings.host, settings.token)
     root = settings.output_root = Path(settings.output_root).resolve()
+    settings.config_dir, settings.scripts_dir = Path(settings.config_dir).resolve(), Path(settings.scripts_dir).resolve()
     root.mkdir(parents=True, exist_ok=True)
     for needed in (settings.config_dir / "train.yaml", settings.scripts_dir / "train.py"):
         if not needed.is_file():

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wavediff.data.simulators import SIMULATORS, STYLIZED_FACTS
+from wavediff.cli import unknown_choice
 from wavediff.errors import ConfigError
 
 FORM_GROUPS = ("data", "transform", "model", "sampler", "trainer")
@@ -54,10 +55,8 @@ def check_overrides(overrides: list[str], config_dir: Path | None = None) -> lis
                                    "a run executes); overrides set values only")
         if RESOLVER.search(value):
             raise StudioInputError(f"{key}: resolvers such as ${{oc.env:...}} are not allowed; give a plain value")
-        if config_dir is not None and (config_dir / key).is_dir():
-            options = sorted(p.stem for p in (config_dir / key).glob("*.yaml"))
-            if value not in options:
-                raise StudioInputError(f"{key}={value}: not one of configs/{key}/ ({', '.join(options)})")
+        if config_dir is not None and (reason := unknown_choice(config_dir, key, value)):
+            raise StudioInputError(reason)
     return overrides
 
 

@@ -8,9 +8,11 @@ from typing import Any
 from wavediff.errors import ConfigError
 from wavediff.transforms.base import Representation
 from wavediff.transforms.representation import WaveletRepresentation
+from wavediff.transforms.returns import ReturnsRepresentation
 from wavediff.transforms.seed_scalogram import SeedScalogram
 
-REPRESENTATIONS: dict[str, type[Representation]] = {cls.kind: cls for cls in (WaveletRepresentation, SeedScalogram)}
+REPRESENTATIONS: dict[str, type[Representation]] = {
+    cls.kind: cls for cls in (WaveletRepresentation, SeedScalogram, ReturnsRepresentation)}
 
 
 def build_representation(config: Mapping[str, Any]) -> Representation:

@@ -15,6 +15,13 @@ def prices_from_returns(returns: Tensor, start_price: float) -> Tensor:
     return start_price * torch.exp(log_paths)
 
 
+def gaussian(shape: tuple[int, ...], generator: torch.Generator | None, device: torch.device | str) -> Tensor:
+    """Standard normal ``shape`` on ``device``, drawn on the generator's device (a CPU generator gives
+    the same numbers whatever the device the result goes to)."""
+    source = generator.device if generator is not None else device
+    return torch.randn(shape, generator=generator, device=source).to(device)
+
+
 class Representation(nn.Module):
     """Turns log-return windows ``(B, T)`` into model images ``(B, C, H, W)`` and back.
 
@@ -25,19 +32,25 @@ class Representation(nn.Module):
     """
 
     kind: ClassVar[str]
+    has_range: ClassVar[bool] = False  # linear, with range_noise (complex_cwt, returns)
 
     def __init__(self) -> None:
         super().__init__()
         # Price at the end of the training split: generated paths start from it.
         self.register_buffer("start_price", torch.tensor(1.0, dtype=torch.float64))
 
+    @property
+    def device(self) -> torch.device:
+        """Where the fitted statistics live; inputs from elsewhere are moved here by callers."""
+        return self.start_price.device
+
     def config(self) -> dict[str, Any]:
         """Constructor arguments plus ``kind``: enough to rebuild the object before loading its state."""
         raise NotImplementedError
 
     @property
-    def image_shape(self) -> tuple[int, int, int]:
-        """``(C, H, W)`` of one model image."""
+    def image_shape(self) -> tuple[int, ...]:
+        """``(C, H, W)`` of one model image (``(C, T)`` for 1-D signals)."""
         raise NotImplementedError
 
     def fit(self, train_returns: Tensor, start_price: float) -> "Representation":
@@ -62,9 +75,11 @@ class Representation(nn.Module):
         raise NotImplementedError
 
     def range_noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:
-        """Gaussian noise that lies in the representation's range, ``(count, C, H, W)`` on the CPU
-        (only representations with a linear range have it)."""
-        raise NotImplementedError(f"{self.kind} has no range noise; use model.noise=white")
+        """Gaussian noise that lies in the representation's range, ``(count, *image_shape)`` with unit
+        mean variance, on the representation's device (only representations with a linear range
+        have it). Drawn from ``generator`` on its own device, so a CPU generator gives the same
+        noise on any device."""
+        raise NotImplementedError(f"{self.kind} has no range noise; use model/noise=white")
 
     def reprojection_error(self, images: Tensor) -> Tensor:
         """Per-image relative distance to :meth:`project`'s result, ``(B,)``; 0 for real images."""

@@ -123,3 +123,9 @@ class MorletCWT(nn.Module):
     def magnitude(self, images: Tensor) -> Tensor:
         """Modulus of the complex coefficients: ``(B, 2, S, T) -> (B, S, T)``."""
         return torch.sqrt(images[:, 0] ** 2 + images[:, 1] ** 2)
+
+
+def period_labels(cwt: MorletCWT) -> list[str]:
+    """Wavelet period in bars (``2 pi s / omega0``) per image row, and ``low-pass`` for the last row."""
+    periods = 2 * math.pi * morlet_scales(cwt.num_scales - 1, cwt.min_scale, cwt.max_scale).numpy() / cwt.omega0
+    return [f"{p:.0f}" if p >= 10 else f"{p:.1f}" for p in periods] + ["low-pass"]

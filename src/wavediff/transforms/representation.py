@@ -7,15 +7,14 @@ exact inverse CWT. Training data, sampling callbacks, ``generate`` and evaluatio
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 from torch import Tensor
 
 from wavediff.data.scaler import StandardScaler
-from wavediff.transforms.base import Representation
-from wavediff.transforms.cwt import MorletCWT, morlet_scales
+from wavediff.transforms.base import Representation, gaussian
+from wavediff.transforms.cwt import MorletCWT, period_labels
 
 
 class WaveletRepresentation(Representation):
@@ -33,6 +32,7 @@ class WaveletRepresentation(Representation):
     """
 
     kind = "complex_cwt"
+    has_range = True
 
     def __init__(self, window_size: int, num_scales: int, omega0: float = 6.0,
                  min_scale: float = 2.0, max_scale: float | None = None, tail_scale: float | None = None) -> None:
@@ -120,12 +120,9 @@ class WaveletRepresentation(Representation):
         impulse response (time-invariant), so the scale is exact, not estimated.
         """
         std = self.image_scaler.std.float()  # (2, S, 1)
-        z = torch.randn(count, self.cwt.window_size, generator=generator)
+        z = gaussian((count, self.cwt.window_size), generator, std.device)
         variance = self.white_noise_variance / std**2  # (2, S, 1)
-        return (self.cwt(z.to(std.device)) / std / variance.mean().sqrt()).cpu()
+        return self.cwt(z) / std / variance.mean().sqrt()
 
     def row_labels(self) -> list[str]:
-        """Wavelet period in bars (``2 pi s / omega0``) per row, and ``low-pass`` for the last row."""
-        c = self.cwt
-        periods = 2 * math.pi * morlet_scales(c.num_scales - 1, c.min_scale, c.max_scale).numpy() / c.omega0
-        return [f"{p:.0f}" if p >= 10 else f"{p:.1f}" for p in periods] + ["low-pass"]
+        return period_labels(self.cwt)

@@ -8,7 +8,7 @@ from typing import Any
 import lightning as L
 from lightning.pytorch.utilities import rank_zero_only
 
-from wavediff.callbacks.sampling import SamplingCallback
+from wavediff.callbacks.sampling import SampledEpoch
 from wavediff.registry.store import Registry
 from wavediff.registry.tables import GenerationRun, TrainRun, utcnow
 
@@ -38,7 +38,7 @@ class RegistryCallback(L.Callback):
         self.flush(trainer, epochs_completed=trainer.current_epoch)  # already advanced past the last
 
     def flush(self, trainer: L.Trainer, epochs_completed: int) -> None:
-        """Record progress and any samples waiting in sampling callbacks."""
+        """Record progress."""
         metrics = trainer.callback_metrics
         fields: dict[str, Any] = {"epochs_completed": epochs_completed, "global_step": trainer.global_step,
                                   "heartbeat_at": utcnow()}
@@ -49,17 +49,17 @@ class RegistryCallback(L.Callback):
         if ckpt is not None and getattr(ckpt, "last_model_path", ""):
             fields["checkpoint_path"] = ckpt.last_model_path
         self.registry.update(TrainRun, self.run_id, **fields)
-        for callback in trainer.callbacks:
-            if isinstance(callback, SamplingCallback):
-                while callback.pending:
-                    sampled = callback.pending.pop(0)
-                    art = sampled.artifacts
-                    generation_id = self.registry.create(
-                        GenerationRun, status="finished", finished_at=utcnow(), train_run_id=self.run_id,
-                        checkpoint_path=None, epoch=sampled.epoch, sampler=art.summary["sampler"],
-                        network_evals=art.summary["network_evals"], n_samples=art.summary["n"],
-                        png_path=str(art.scalogram_png), paths_png_path=str(art.paths_png),
-                        npz_path=str(art.npz), summary=art.summary)
-                    if sampled.metrics:
-                        self.registry.record_metrics(sampled.metrics, "callback", train_run_id=self.run_id,
-                                                     generation_run_id=generation_id, epoch=sampled.epoch)
+
+    @rank_zero_only
+    def on_samples(self, trainer: L.Trainer, pl_module: L.LightningModule, sampled: SampledEpoch) -> None:
+        """One ``generation_runs`` row per sampling, with its metrics (the sampling callback calls this)."""
+        art = sampled.artifacts
+        generation_id = self.registry.create(
+            GenerationRun, status="finished", finished_at=utcnow(), train_run_id=self.run_id,
+            checkpoint_path=None, epoch=sampled.epoch, sampler=art.summary["sampler"],
+            network_evals=art.summary["network_evals"], n_samples=art.summary["n"],
+            png_path=str(art.scalogram_png), paths_png_path=str(art.paths_png),
+            npz_path=str(art.npz), summary=art.summary)
+        if sampled.metrics:
+            self.registry.record_metrics(sampled.metrics, "callback", train_run_id=self.run_id,
+                                         generation_run_id=generation_id, epoch=sampled.epoch)
