@@ -40,6 +40,7 @@ def test_model_options_build_and_run(tmp_path, model):
                                            for o in options(g)])
 def test_model_net_noise_and_transform_options_train_a_step(tmp_path, group, option):
     extra = {"model/net=unet1d": ["model.net.channels=[8,16]"],
+             "transform=magnitude_scalogram": ["model/noise=white"],
              "transform=seed_scalogram": ["model/noise=white"],
              "transform=returns": ["model/net=unet1d", "model.net.channels=[8,16]"]}.get(f"{group}={option}", [])
     cfg = compose_config("train", [f"{group}={option}", "model=unet_tiny", f"paths.output_root={tmp_path}",
@@ -73,7 +74,7 @@ def test_data_options_build_and_load(tmp_path, data):
     dm = hydra.utils.instantiate(cfg.data)
     assert dm.image_shape == (2, cfg.data.transform.num_scales, cfg.data.window_size)
     dm.setup()
-    assert dm.describe()["source"] == (data if data != "mjd_seed" else "mjd")
+    assert dm.describe()["source"] == (data if data not in ("mjd_rare_jumps", "mjd_seed") else "mjd")
     assert torch.isfinite(dm.images["train"]).all() and len(dm.windows["val"]) > 0
 
 
@@ -94,3 +95,12 @@ def test_trainer_options_set_only_trainer_keys(tmp_path):
     assert gpu.data.batch_size == 16 and gpu.trainer.max_epochs == 10  # the seed's
     assert gpu.model.noise_scheduler.num_train_timesteps == 1000
     assert (gpu.data.window_size, gpu.data.stride) == (256, 64)
+
+
+@pytest.mark.parametrize("old, new", [("transform=seed_scalogram", "transform=magnitude_scalogram"),
+                                      ("data=mjd_seed", "data=mjd_rare_jumps"),
+                                      ("experiment=seed_baseline", "experiment=magnitude_baseline")])
+def test_old_names_are_aliases_of_the_new_ones(tmp_path, old, new):
+    a, b = (OmegaConf.to_container(compose_config("train", [name, f"paths.output_root={tmp_path}"], tmp_path / "r"))
+            for name in (old, new))
+    assert a == b

@@ -43,7 +43,7 @@ def test_page_options_and_docs(client):
     assert "WaveDiff Studio" in client.get("/").text
     assert client.get("/static/app.js").status_code == 200
     options = client.get("/api/options").json()
-    assert {"mjd", "seed_scalogram", "unet_tiny", "ancestral", "cpu"} <= {o for v in options["groups"].values() for o in v}
+    assert {"mjd", "magnitude_scalogram", "unet_tiny", "ancestral", "cpu"} <= {o for v in options["groups"].values() for o in v}
     assert {p["name"] for p in options["simulators"]["heston"]["params"]} >= {"kappa", "rho"}
     assert client.get("/openapi.json").json()["info"]["title"] == "WaveDiff Studio"
 
@@ -190,3 +190,18 @@ def test_with_a_token_requests_without_it_are_401(tmp_path):
         first = c.get("/?token=s3cret", follow_redirects=False)
         assert first.status_code == 303 and "token" not in first.headers["location"]
         assert c.get("/api/options").status_code == 200  # cookie from then on
+
+
+def test_a_data_run_trains_with_one_request(client):
+    run = client.post("/api/data", json={"model": "gbm", "days": 1}).json()
+    assert client.post("/api/train", json={"data_run_id": 99, "overrides": SMOKE}).status_code == 422
+    clash = client.post("/api/train", json={"data_run_id": run["id"], "overrides": ["data=mjd"]})
+    assert clash.status_code == 422 and "data_run_id chooses the data" in clash.json()["detail"]
+    job = client.post("/api/train", json={"data_run_id": run["id"], "overrides": SMOKE}).json()
+    assert job["overrides"][:2] == ["data=csv", f"data.path={client.app.state.settings.output_root}"
+                                    f"/{run['csv_url'].removeprefix('/files/')}"]
+    state = wait_for(client, job["job"])
+    assert state["exit_code"] == 0 and state["run"]["status"] == "finished"
+    (train,) = client.get("/api/runs/train").json()
+    data_runs = client.get("/api/runs/data").json()
+    assert train["data_run_id"] == max(d["id"] for d in data_runs)  # the training's own record of the CSV

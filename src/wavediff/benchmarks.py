@@ -80,7 +80,7 @@ def peak_rss_mb(fn: Callable[[], Any]) -> tuple[Any, float | None]:
     return result, (peak - before) if peak is not None and before is not None else None
 
 
-def seed_scalogram_batch(windows: np.ndarray, num_scales: int, side: int) -> torch.Tensor:
+def magnitude_scalogram_batch(windows: np.ndarray, num_scales: int, side: int) -> torch.Tensor:
     """The seed's image pipeline: per-window ``pywt.cwt`` (real ``morl``), magnitude, min-max,
     bilinear resize to ``side x side``. Returns ``(N, 1, side, side)``."""
     import pywt
@@ -101,7 +101,7 @@ def bench_transform(size: BenchSize, windows: torch.Tensor) -> dict[str, Any]:
     ours = timed(lambda: cwt(x), size.repeats)
     images = cwt(x)
     inverse = timed(lambda: cwt.inverse(images), size.repeats)
-    seed = timed(lambda: seed_scalogram_batch(x.numpy(), size.num_scales, size.seed_image), size.repeats)
+    seed = timed(lambda: magnitude_scalogram_batch(x.numpy(), size.num_scales, size.seed_image), size.repeats)
     n = len(x)
     return {"windows": n, "ours_windows_per_s": n / ours, "inverse_windows_per_s": n / inverse,
             "seed_windows_per_s": n / seed, "speedup_vs_seed": seed / ours}

@@ -26,7 +26,7 @@ def check_train_config(cfg: DictConfig) -> None:
     _positive_int(cfg.data.stride, "data.stride")
     _positive_int(cfg.data.batch_size, "data.batch_size")
     _positive_int(cfg.data.transform.get("num_scales", 2), "data.transform.num_scales", 2)
-    if cfg.data.transform.get("kind", "complex_cwt") == "seed_scalogram":
+    if cfg.data.transform.get("kind", "complex_cwt") in ("magnitude_scalogram", "seed_scalogram"):
         _positive_int(cfg.data.transform.get("image_size"), "data.transform.image_size", 2)
     # image sizes a network cannot take are refused by the network adapter (models/nets)
     lr = cfg.model.optimizer.get("lr")

@@ -42,7 +42,7 @@ class WaveletDataModule(L.LightningDataModule):
         splits: fractions per part, in time order, e.g. ``{train: 0.8, val: 0.1, test: 0.1}``.
         split_dates: instead of fractions, first dates of the later parts, e.g.
             ``{val: 2023-01-01, test: 2023-07-01}`` (train is everything before ``val``).
-        transform: the representation: ``kind`` (``complex_cwt``, default, or ``seed_scalogram``)
+        transform: the representation: ``kind`` (``complex_cwt``, default, or ``magnitude_scalogram``)
             and its keyword arguments other than ``window_size`` (see :mod:`wavediff.transforms`).
         batch_size, num_workers: data loader settings.
         cache_dir: where windows, images and fitted scalers are cached on disk, keyed by a hash of

@@ -104,7 +104,7 @@ def check_noise_fits(noise: Noise, representation: Representation) -> None:
     if noise.needs_range and not representation.has_range:
         raise ConfigError(f"model/noise={noise.kind} draws images of series, which needs a linear transform "
                           f"(complex_cwt or returns); {representation.kind} has none: use model/noise=white "
-                          "(experiment=seed_baseline does)")
+                          "(experiment=magnitude_baseline does)")
 
 
 # ``model.noise`` as checkpoints written before noise objects stored it

@@ -9,10 +9,11 @@ from wavediff.errors import ConfigError
 from wavediff.transforms.base import Representation
 from wavediff.transforms.representation import WaveletRepresentation
 from wavediff.transforms.returns import ReturnsRepresentation
-from wavediff.transforms.seed_scalogram import SeedScalogram
+from wavediff.transforms.magnitude_scalogram import MagnitudeScalogram
 
 REPRESENTATIONS: dict[str, type[Representation]] = {
-    cls.kind: cls for cls in (WaveletRepresentation, SeedScalogram, ReturnsRepresentation)}
+    cls.kind: cls for cls in (WaveletRepresentation, MagnitudeScalogram, ReturnsRepresentation)}
+REPRESENTATIONS["seed_scalogram"] = MagnitudeScalogram  # its name before 0.2 (checkpoints store kind)
 
 
 def build_representation(config: Mapping[str, Any]) -> Representation:

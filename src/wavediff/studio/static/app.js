@@ -102,6 +102,12 @@ async function loadDataRuns() {
       b.addEventListener("click", async () => drawPreview((await api(`/api/data/${r.id}/preview`)).close));
       return b;
     }],
+    ["", (r) => {
+      if (!r.output_path_url || r.status !== "finished") return "";
+      const b = el("button", { type: "button", text: "train on it", class: "train-on" });
+      b.addEventListener("click", () => trainOnDataRun(r.id));
+      return b;
+    }],
   ]);
 }
 
@@ -173,15 +179,14 @@ async function pollJob() {
   if (job.running || (run && run.status === "running")) setTimeout(pollJob, 1000);
 }
 
-$("#train-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const overrides = trainOverrides(new FormData(event.target));
+// Start a training (form or "train on it") and follow its log in the Train panel.
+async function startTraining(body) {
   $("#train-submit").disabled = true;
   try {
-    const job = await api("/api/train", { method: "POST", body: JSON.stringify({ overrides }) });
+    const job = await api("/api/train", { method: "POST", body: JSON.stringify(body) });
     showError("");
     currentJob = job.job;
-    $("#train-log").textContent = `$ train.py ${overrides.join(" ")}\n`;
+    $("#train-log").textContent = `$ train.py ${job.overrides.join(" ")}\n`;
     if (logSource) logSource.close();
     logSource = new EventSource(`/api/train/${job.job}/log`);
     logSource.onmessage = (m) => {
@@ -196,7 +201,19 @@ $("#train-form").addEventListener("submit", async (event) => {
   } finally {
     $("#train-submit").disabled = false;
   }
+}
+
+$("#train-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  startTraining({ overrides: trainOverrides(new FormData(event.target)) });
 });
+
+// One click from the Data panel: the data run's CSV with the Train form's other settings.
+function trainOnDataRun(runId) {
+  document.querySelector('button.tab[data-panel="train"]').click();
+  const overrides = trainOverrides(new FormData($("#train-form"))).filter((o) => !o.startsWith("data="));
+  startTraining({ overrides, data_run_id: runId });
+}
 
 $("#train-stop").addEventListener("click", async () => {
   try {

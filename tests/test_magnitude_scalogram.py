@@ -1,4 +1,4 @@
-"""The seed-compatible baseline representation (transform=seed_scalogram)."""
+"""The seed-compatible baseline representation (transform=magnitude_scalogram)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from conftest import run_script
 from wavediff.errors import ConfigError
 from wavediff.transforms import build_representation
 from wavediff.transforms.representation import WaveletRepresentation
-from wavediff.transforms.seed_scalogram import SeedScalogram
+from wavediff.transforms.magnitude_scalogram import MagnitudeScalogram
 
 
 @pytest.fixture
-def fitted() -> tuple[SeedScalogram, torch.Tensor]:
+def fitted() -> tuple[MagnitudeScalogram, torch.Tensor]:
     torch.manual_seed(0)
     train = 1e-3 * torch.randn(64, 128)
-    rep = SeedScalogram(window_size=128, num_scales=32, image_size=32).fit(train, start_price=50.0)
+    rep = MagnitudeScalogram(window_size=128, num_scales=32, image_size=32).fit(train, start_price=50.0)
     return rep, 1e-3 * torch.randn(16, 128)
 
 
@@ -46,20 +46,20 @@ def test_build_representation_dispatches_on_kind_and_round_trips_config(fitted):
     rep, _ = fitted
     again = build_representation(rep.config())
     again.load_state_dict(rep.state_dict())
-    assert isinstance(again, SeedScalogram) and torch.equal(again.magnitude_range, rep.magnitude_range)
+    assert isinstance(again, MagnitudeScalogram) and torch.equal(again.magnitude_range, rep.magnitude_range)
     old = build_representation({"window_size": 64, "num_scales": 8})  # checkpoints from before `kind`
     assert isinstance(old, WaveletRepresentation) and old.config()["kind"] == "complex_cwt"
     with pytest.raises(ConfigError, match="data.transform.kind='nope'"):
         build_representation({"kind": "nope", "window_size": 64})
-    with pytest.raises(ConfigError, match="seed_scalogram"):
-        build_representation({"kind": "seed_scalogram", "window_size": 64, "omega0": 6.0})
+    with pytest.raises(ConfigError, match="magnitude_scalogram"):
+        build_representation({"kind": "magnitude_scalogram", "window_size": 64, "omega0": 6.0})
 
 
-def test_seed_baseline_trains_samples_and_generates(tmp_path):
-    proc = run_script("train.py", "experiment=smoke", "transform=seed_scalogram", f"paths.output_root={tmp_path}",
+def test_magnitude_baseline_trains_samples_and_generates(tmp_path):
+    proc = run_script("train.py", "experiment=smoke", "transform=magnitude_scalogram", f"paths.output_root={tmp_path}",
                       cwd=tmp_path)
     assert proc.returncode != 0 and "model/noise=range draws images of series, which needs a linear transform" in proc.stderr
-    base = ["experiment=smoke", "transform=seed_scalogram", "model/noise=white", "data.transform.num_scales=16",
+    base = ["experiment=smoke", "transform=magnitude_scalogram", "model/noise=white", "data.transform.num_scales=16",
             "data.transform.image_size=16", f"paths.output_root={tmp_path}"]
     proc = run_script("train.py", *base, cwd=tmp_path, check=True)
     assert "train run 1 finished" in proc.stdout

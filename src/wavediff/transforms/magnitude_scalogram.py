@@ -6,7 +6,7 @@ Forward, for windows ``(B, T)``: ``W_s = x * psi_s`` with the real ``morl`` wave
 "morl")``, computed as one batched FFT filter bank), ``|W|`` -> per-window min-max to [-1, 1]
 -> resize ``(S, T) -> (H, H)``. One image channel.
 
-What it loses, and how :meth:`SeedScalogram.decode` gets a series back anyway:
+What it loses, and how :meth:`MagnitudeScalogram.decode` gets a series back anyway:
 - the resize: undone by resizing back (detail finer than the image grid is gone);
 - the per-window min-max: each window's own range is gone, so the median range of the training
   windows is used for every window (the volatility level of a window cannot be recovered);
@@ -44,7 +44,7 @@ def real_morlet_bank(window_size: int, num_scales: int) -> Tensor:
     return scales.sqrt() * psi
 
 
-class SeedScalogram(Representation):
+class MagnitudeScalogram(Representation):
     """Seed-compatible magnitude scalogram ``(B, T) -> (B, 1, H, H)`` with an approximate inverse.
 
     Args:
@@ -59,7 +59,7 @@ class SeedScalogram(Representation):
             so by default it returns the images as they are.
     """
 
-    kind = "seed_scalogram"
+    kind = "magnitude_scalogram"
     channels = 1
 
     def __init__(self, window_size: int, num_scales: int = 64, image_size: int = 64, retrieval_iters: int = 64,
@@ -97,7 +97,7 @@ class SeedScalogram(Representation):
 
     # -- representation ----------------------------------------------------------------------------
     @torch.no_grad()
-    def fit(self, train_returns: Tensor, start_price: float) -> "SeedScalogram":
+    def fit(self, train_returns: Tensor, start_price: float) -> "MagnitudeScalogram":
         mag = self.coefficients(train_returns.float()).abs().flatten(1)
         lows, highs = mag.min(dim=1).values, mag.max(dim=1).values
         self.magnitude_range.copy_(torch.stack([lows.median(), highs.median()]).double())

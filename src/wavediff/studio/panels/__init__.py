@@ -1,0 +1,1 @@
+"""One FastAPI router per Studio panel: Data, Train, Generate, History."""

@@ -1,0 +1,60 @@
+"""Generate panel: sample from a finished run with ``scripts/generate.py``."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+
+from wavediff.registry.tables import GenerationRun, TrainRun
+from wavediff.studio.context import StudioContext, unprocessable
+from wavediff.studio.forms import config_options
+
+
+class GenerateRequest(BaseModel):
+    train_run_id: int
+    sampler: str = "ancestral"
+    steps: int | None = Field(None, ge=1, le=1000)
+    n: int = Field(8, ge=1, le=256)
+    seed: int = 0
+
+
+def router(ctx: StudioContext) -> APIRouter:
+    api = APIRouter()
+    settings = ctx.settings
+
+    @api.post("/api/generate")
+    def generate(request: GenerateRequest) -> dict[str, Any]:
+        """Sample from a finished training run with scripts/generate.py; returns the generation row."""
+        run = ctx.registry.get(TrainRun, request.train_run_id)
+        if run is None:
+            raise unprocessable(f"no train run {request.train_run_id}")
+        if run.status != "finished" or not run.checkpoint_path:
+            raise unprocessable(f"train run {run.id} is {run.status}; pick a finished run")
+        if request.sampler not in config_options(settings.config_dir)["sampler"]:
+            raise unprocessable(f"sampler {request.sampler!r}: not one of configs/sampler/")
+        stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**6}"
+        out = ctx.root / "studio" / "generations" / f"run{run.id}-{stamp}.png"
+        args = [sys.executable, str(settings.scripts_dir / "generate.py"), f"checkpoint={run.id}",
+                f"n={request.n}", f"sampler={request.sampler}", f"seed={request.seed}", f"output_path={out}",
+                f"paths.output_root={ctx.root}", f"registry.url={settings.registry_url}"]
+        if request.steps is not None:
+            args.append(f"sampler.steps={request.steps}")
+        try:
+            proc = subprocess.run(args, capture_output=True, text=True, timeout=settings.generate_timeout_s,
+                                  cwd=settings.scripts_dir.parent, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise HTTPException(504, f"generation took longer than {settings.generate_timeout_s:.0f} s") from None
+        match = re.search(r"generation run (\d+)", proc.stdout)
+        if proc.returncode != 0 or match is None:
+            lines = [ln for ln in proc.stderr.strip().splitlines() if ln.startswith("error:")] or \
+                proc.stderr.strip().splitlines()[-1:] or ["generate.py failed"]
+            raise HTTPException(500, lines[-1])
+        return ctx.public(ctx.registry.get(GenerationRun, int(match.group(1))))
+
+    return api
