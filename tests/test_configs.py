@@ -85,12 +85,20 @@ def test_trainer_options_instantiate(tmp_path, trainer):
     assert hydra.utils.instantiate(cfg.trainer, logger=False, enable_checkpointing=False).max_epochs >= 1
 
 
+def test_default_trainer_uses_a_gpu_when_present_else_the_cpu_budget(tmp_path, monkeypatch):
+    for cuda, epochs in ((False, 3), (True, 10)):
+        monkeypatch.setattr(torch.cuda, "is_available", lambda cuda=cuda: cuda)
+        cfg = compose_config("train", [f"paths.output_root={tmp_path}"], tmp_path / "run")
+        assert cfg.trainer.accelerator == "auto" and cfg.trainer.max_epochs == epochs
+
+
 def test_trainer_options_set_only_trainer_keys(tmp_path):
     configs = {t: compose_config("train", [f"trainer={t}", f"paths.output_root={tmp_path}"], tmp_path / "run")
-               for t in ("cpu", "gpu")}
+               for t in ("cpu", "gpu", "auto")}
     cpu, gpu = configs["cpu"], configs["gpu"]
-    assert OmegaConf.to_container(cpu.model) == OmegaConf.to_container(gpu.model)
-    assert OmegaConf.to_container(cpu.data) == OmegaConf.to_container(gpu.data)
+    for other in (gpu, configs["auto"]):
+        assert OmegaConf.to_container(cpu.model) == OmegaConf.to_container(other.model)
+        assert OmegaConf.to_container(cpu.data) == OmegaConf.to_container(other.data)
     assert cpu.model.optimizer.lr == 5e-4 and cpu.model.lr_warmup_steps == 20 and cpu.trainer.max_epochs == 3
     assert gpu.data.batch_size == 16 and gpu.trainer.max_epochs == 10  # the seed's
     assert gpu.model.noise_scheduler.num_train_timesteps == 1000

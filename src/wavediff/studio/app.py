@@ -25,8 +25,8 @@ from wavediff.studio.panels import data, generate, history, train
 from wavediff.studio.security import SecurityMiddleware, allowed_hosts, check_bind
 
 STATIC = Path(__file__).parent / "static"
-DEFAULTS = {"data": "mjd", "transform": "complex_cwt", "model": "unet_small", "sampler": "ancestral",
-            "trainer": "cpu"}
+DEFAULTS = {"data": "mjd", "transform": "complex_cwt", "model": "unet_small", "model/net": "unet2d",
+            "model/noise": "range", "sampler": "ancestral", "trainer": "auto"}
 
 __all__ = ["StudioSettings", "create_app"]
 

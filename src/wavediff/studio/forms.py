@@ -12,7 +12,7 @@ from wavediff.data.simulators import SIMULATORS, STYLIZED_FACTS
 from wavediff.cli import unknown_choice
 from wavediff.errors import ConfigError
 
-FORM_GROUPS = ("data", "transform", "model", "sampler", "trainer")
+FORM_GROUPS = ("data", "transform", "model", "model/net", "model/noise", "sampler", "trainer")
 # The Studio decides where runs write; a user override must not move them.
 RESERVED_PREFIXES = ("hydra", "paths", "registry", "resume", "ckpt_path", "hparams_search", "+", "~")
 OVERRIDE = re.compile(r"^[A-Za-z_][\w.\-/]*=[^\n\r\x00]*$")
