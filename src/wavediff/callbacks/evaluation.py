@@ -12,7 +12,8 @@ from lightning.pytorch.utilities import rank_zero_only
 from wavediff.callbacks.sampling import SampledEpoch
 from wavediff.metrics.report import compare_to_real, flat_metrics
 
-HEADLINE = ("ks", "w1_over_std", "abs_kurtosis_diff", "acf_abs_l2", "discriminative")
+HEADLINE = ("ks", "w1_over_std", "abs_kurtosis_diff", "acf_abs_l2", "discriminative",
+            "es_1pct_abs_diff_over_std", "jumps_per_window_abs_diff", "memorisation_nn_distance")
 
 
 class EvaluationCallback(L.Callback):
@@ -58,6 +59,7 @@ class EvaluationCallback(L.Callback):
                 scalars[f"eval/{name}_over_floor"] = sampled.metrics[name]["ratio"]
         scalars["eval/std_ratio"] = sampled.metrics["std"]["ratio"]
         scalars["eval/excess_kurtosis"] = sampled.metrics["excess_kurtosis"]["value"]
+        scalars["eval/skewness"] = sampled.metrics["skewness"]["value"]
         for key, value in scalars.items():  # so optimized_metric=eval/... can drive a search
             if value is not None:
                 trainer.callback_metrics[key] = torch.tensor(float(value))

@@ -9,6 +9,7 @@ import numpy as np
 from wavediff.metrics.discriminative import discriminative_score
 from wavediff.metrics.predictive import predictive_score
 from wavediff.metrics.stylized import distances, moments
+from wavediff.metrics.tails import memorisation, tail_stats
 
 
 def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarray, draws: int = 5,
@@ -44,6 +45,8 @@ def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarr
         floor = float(np.median([f[key] for f in floors]))
         metrics[key] = {"value": value, "floor": floor, "ratio": value / floor if floor > 0 else float("inf")}
     return {"metrics": metrics, "moments": {"generated": moments(generated), "real": moments(reference)},
+            "tails": {"generated": tail_stats(generated), "real": tail_stats(reference)},
+            "memorisation": memorisation(generated, reference, pool),
             "n_generated": n, "n_reference": int(len(reference))}
 
 
@@ -61,10 +64,25 @@ def markdown_table(results: dict[str, dict[str, Any]]) -> str:
             cells.append(f"{m['value']:.4g} | {m['floor']:.4g} | {m['ratio']:.2f}")
         rows.append(f"| {key} | " + " | ".join(cells) + " |")
     rows += ["", "| moment | real | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    first = next(iter(results.values()))
     for moment in ("std", "skewness", "excess_kurtosis"):
-        real = next(iter(results.values()))["moments"]["real"][moment]
-        rows.append(f"| {moment} | {real:.4g} | " + " | ".join(
+        rows.append(f"| {moment} | {first['moments']['real'][moment]:.4g} | " + " | ".join(
             f"{results[n]['moments']['generated'][moment]:.4g}" for n in names) + " |")
+    if "tails" in first:
+        for key in first["tails"]["real"]:
+            rows.append(f"| {key} | {first['tails']['real'][key]:.4g} | " + " | ".join(
+                f"{results[n]['tails']['generated'][key]:.4g}" for n in names) + " |")
+    if "memorisation" in first:
+        rows += ["", "| memorisation: distance to the nearest training window | held-out real | "
+                 + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+        labels = ("5%", "25%", "median", "75%", "95%")
+        for i, label in enumerate(labels):
+            rows.append(f"| {label} | {first['memorisation']['heldout_quantiles'][i]:.4g} | " + " | ".join(
+                f"{results[n]['memorisation']['generated_quantiles'][i]:.4g}" for n in names) + " |")
+        rows.append("| generated median / held-out median (< 1: copying) | 1 | " + " | ".join(
+            f"{results[n]['memorisation']['ratio']:.3f}" for n in names) + " |")
+        rows.append("| share nearer than the held-out 5% quantile (about 0.05) | 0.05 | " + " | ".join(
+            f"{results[n]['memorisation']['share_closer_than_heldout_p5']:.3f}" for n in names) + " |")
     return "\n".join(rows)
 
 
@@ -94,6 +112,13 @@ def flat_metrics(result: dict[str, Any]) -> dict[str, dict[str, float | None]]:
     for key in ("std", "skewness", "excess_kurtosis"):
         ratio = generated[key] / real[key] if key != "skewness" and real[key] != 0 else None
         rows[key] = {"value": generated[key], "floor": None, "ratio": ratio}
+    for key, value in result.get("tails", {}).get("generated", {}).items():
+        real_value = result["tails"]["real"][key]
+        rows[key] = {"value": value, "floor": None, "ratio": value / real_value if real_value else None}
+    memo = result.get("memorisation")
+    if memo:  # value: generated median distance to the training set; floor: the held-out one
+        rows["memorisation_nn_distance"] = {"value": memo["generated_median"], "floor": memo["heldout_median"],
+                                            "ratio": memo["ratio"]}
     oracle = result.get("mjd_oracle")
     if oracle:
         rows["mjd_loglik"] = {"value": oracle["loglik_generated"], "floor": None,

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from wavediff.metrics.tails import tail_distances
+
 
 def moments(returns: np.ndarray) -> dict[str, float]:
     """Mean, std, skewness and excess kurtosis of all returns pooled."""
@@ -138,6 +140,7 @@ def distances(generated: np.ndarray, real: np.ndarray, max_lag: int = 50) -> dic
         out[f"hill_{tail}_abs_diff"] = abs(hill_tail_index(g, tail) - hill_tail_index(r, tail))
     out["psd_slope_abs_diff"] = abs(psd_slope(g) - psd_slope(r))
     out["hurst_abs_diff"] = abs(hurst_dfa(g) - hurst_dfa(r))
+    out.update(tail_distances(g, r))
     return out
 
 
