@@ -251,7 +251,7 @@ def test_smoke_runs_with_every_data_option(smoke_cfg, tmp_path, data):
         from test_csv import daily_frame
 
         daily_frame(1000).to_csv(tmp_path / "p.csv", index=False)
-        extra += [f"data.path={tmp_path / 'p.csv'}"]
+        extra += [f"data.path={tmp_path / 'p.csv'}", "model.condition=volatility"]  # conditions on any data
     metrics = train(smoke_cfg(f"data={data}", *extra))
     assert np.isfinite(metrics["val/loss"])
 

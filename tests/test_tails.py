@@ -29,8 +29,10 @@ def test_memorisation_tells_copies_from_fresh_samples():
     copies = train[:64] + 1e-3 * rng.standard_normal((64, 64))
     fresh = rng.standard_normal((64, 64))
     copied, new = memorisation(copies, heldout, train), memorisation(fresh, heldout, train)
-    assert copied["ratio"] < 0.01 and copied["share_closer_than_heldout_p5"] == 1.0
-    assert new["ratio"] == pytest.approx(1.0, abs=0.05) and new["share_closer_than_heldout_p5"] < 0.2
+    assert copied["ratio"] < 0.01 and copied["copy_share"] == 1.0 and copied["heldout_copy_share"] == 0.0
+    assert new["ratio"] == pytest.approx(1.0, abs=0.05) and new["copy_share"] == 0.0
+    quiet = memorisation(0.5 * fresh, heldout, train)  # too little volatility is not copying
+    assert quiet["copy_share"] == 0.0
 
 
 def test_reports_carry_tails_and_memorisation_with_floors():

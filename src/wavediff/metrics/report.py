@@ -81,8 +81,9 @@ def markdown_table(results: dict[str, dict[str, Any]]) -> str:
                 f"{results[n]['memorisation']['generated_quantiles'][i]:.4g}" for n in names) + " |")
         rows.append("| generated median / held-out median (< 1: copying) | 1 | " + " | ".join(
             f"{results[n]['memorisation']['ratio']:.3f}" for n in names) + " |")
-        rows.append("| share nearer than the held-out 5% quantile (about 0.05) | 0.05 | " + " | ".join(
-            f"{results[n]['memorisation']['share_closer_than_heldout_p5']:.3f}" for n in names) + " |")
+        rows.append("| near copies (nearest < 1/3 of second-nearest distance) | "
+                    f"{first['memorisation']['heldout_copy_share']:.3f} | " + " | ".join(
+                        f"{results[n]['memorisation']['copy_share']:.3f}" for n in names) + " |")
     return "\n".join(rows)
 
 
@@ -119,6 +120,8 @@ def flat_metrics(result: dict[str, Any]) -> dict[str, dict[str, float | None]]:
     if memo:  # value: generated median distance to the training set; floor: the held-out one
         rows["memorisation_nn_distance"] = {"value": memo["generated_median"], "floor": memo["heldout_median"],
                                             "ratio": memo["ratio"]}
+        rows["memorisation_copy_share"] = {"value": memo["copy_share"], "floor": memo["heldout_copy_share"],
+                                           "ratio": None}
     oracle = result.get("mjd_oracle")
     if oracle:
         rows["mjd_loglik"] = {"value": oracle["loglik_generated"], "floor": None,

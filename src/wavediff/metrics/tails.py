@@ -3,6 +3,8 @@ and the nearest-neighbour memorisation check. Same definitions on real and gener
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 LEVELS = (0.01, 0.05)
@@ -54,27 +56,33 @@ def tail_distances(generated: np.ndarray, real: np.ndarray) -> dict[str, float]:
 
 
 def nearest_distances(windows: np.ndarray, train: np.ndarray, chunk: int = 256) -> np.ndarray:
-    """Euclidean distance from each window ``(N, T)`` to its nearest training window ``(M, T)``."""
+    """Euclidean distances from each window ``(N, T)`` to its nearest and second-nearest training
+    windows ``(M, T)``: ``(N, 2)``."""
     a, b = np.asarray(windows, dtype=np.float64), np.asarray(train, dtype=np.float64)
     b2 = (b**2).sum(axis=1)
     out = []
     for start in range(0, len(a), chunk):
         block = a[start:start + chunk]
         d2 = (block**2).sum(axis=1)[:, None] + b2[None, :] - 2 * block @ b.T
-        out.append(np.sqrt(np.maximum(d2.min(axis=1), 0.0)))
-    return np.concatenate(out) if out else np.zeros(0)
+        out.append(np.sqrt(np.maximum(np.partition(d2, 1, axis=1)[:, :2], 0.0)))
+    return np.concatenate(out) if out else np.zeros((0, 2))
 
 
-def memorisation(generated: np.ndarray, heldout: np.ndarray, train: np.ndarray) -> dict[str, float]:
-    """Nearest-training-window distances of generated windows against those of held-out real
-    windows (which the model never saw). ``ratio`` = generated median / held-out median: below 1
-    the generator sits closer to its training data than fresh data does (copying);
-    ``share_closer_than_heldout_p5``: share of generated windows nearer than the 5th percentile of
-    the held-out distances (about 0.05 without copying)."""
+COPY_RATIO = 1 / 3  # nearest / second-nearest distance below this: a near copy of one training window
+
+
+def memorisation(generated: np.ndarray, heldout: np.ndarray, train: np.ndarray) -> dict[str, Any]:
+    """Distances to the nearest training window, generated vs held-out real windows (which the
+    model never saw). ``ratio`` = generated median / held-out median (below 1: closer to the
+    training data than fresh data is, though a generator with too little volatility also lands
+    there); ``copy_share``: share of windows whose nearest training window is less than a third
+    as far as the second nearest (a scale-free sign of a near copy), with the held-out share as
+    its floor."""
     g, h = nearest_distances(generated, train), nearest_distances(heldout, train)
-    g_median, h_median = float(np.median(g)), float(np.median(h))
+    g_median, h_median = float(np.median(g[:, 0])), float(np.median(h[:, 0]))
+    copies = [float((d[:, 0] < COPY_RATIO * d[:, 1]).mean()) for d in (g, h)]
     return {"generated_median": g_median, "heldout_median": h_median,
             "ratio": g_median / h_median if h_median > 0 else float("inf"),
-            "share_closer_than_heldout_p5": float((g < np.quantile(h, 0.05)).mean()),
-            "generated_quantiles": np.quantile(g, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist(),
-            "heldout_quantiles": np.quantile(h, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()}
+            "copy_share": copies[0], "heldout_copy_share": copies[1],
+            "generated_quantiles": np.quantile(g[:, 0], [0.05, 0.25, 0.5, 0.75, 0.95]).tolist(),
+            "heldout_quantiles": np.quantile(h[:, 0], [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()}

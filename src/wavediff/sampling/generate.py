@@ -95,12 +95,13 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
             bar = tqdm(total=total, desc=f"sampling ({sampler.name})", unit="step")
         step_params = inspect.signature(scheduler.step).parameters
         step_kwargs = dict(sampler.step_kwargs)
-        own_noise = "variance_noise" in step_params and step_kwargs.get("eta", 1.0) != 0  # DDIM eta=0 adds none
-        if "variance_noise" not in step_params and "generator" in step_params:  # a stochastic step that draws its own noise
+        # steps that take their noise from us get the model's noise (DDIM with eta=0 adds none)
+        own_noise = "variance_noise" in step_params and step_kwargs.get("eta", 1.0) != 0
+        if "variance_noise" not in step_params and "generator" in step_params:  # draws white noise itself
             if not module.noise.is_white:
                 raise ConfigError(f"sampler {sampler.name}: its steps add white noise, but this model was trained "
-                                  f"with model/noise={module.noise.kind}; use ancestral (DDIM, eta=1; steps=1000 is DDPM), ddim, "
-                                  "dpm or unipc")
+                                  f"with model/noise={module.noise.kind}; use ancestral (DDIM, eta=1; steps=1000 "
+                                  "is DDPM), ddim, dpm or unipc")
             step_kwargs["generator"] = generator
         x = module.sample_noise(count, generator) * scheduler.init_noise_sigma
         for t in scheduler.timesteps:
