@@ -30,6 +30,7 @@ NETS = {"unet2d": {**OmegaConf.to_container(OmegaConf.load(CONFIGS / "model/net/
                    "channels": [8, 16], "layers_per_block": 1}}
 NOISES = {name: OmegaConf.to_container(OmegaConf.load(CONFIGS / f"model/noise/{name}.yaml"))
           for name in ("white", "range", "student_t")}
+NOISES["student_t_series"] = {**NOISES["student_t"], "space": "series"}
 SCHEDULE = {"num_train_timesteps": 20, "clip_sample": False}
 OPTIMIZER = {"_target_": "torch.optim.AdamW", "lr": 1e-3}
 
@@ -216,3 +217,15 @@ def test_lower_layers_never_import_higher_ones():
     assert offences == []
     parents = [str(p.relative_to(package)) for p in package.rglob("*.py") if ".parents[" in p.read_text()]
     assert parents == []  # no package module finds the repository by walking up from its file
+
+
+def test_student_t_series_noise_is_heavy_tailed_per_return_and_in_the_range():
+    nu = 12.0
+    returns_rep, _ = fitted("returns", window=64)
+    x = StudentTNoise(nu, space="series").sample(20_000, returns_rep, torch.Generator().manual_seed(1)).double()
+    centred = x - x.mean()
+    assert float(centred.pow(4).mean() / centred.pow(2).mean() ** 2 - 3) == pytest.approx(6 / (nu - 4), abs=0.1)
+    cwt_rep, _ = fitted()
+    images = StudentTNoise(5.0, space="series").sample(512, cwt_rep, torch.Generator().manual_seed(2))
+    assert float(cwt_rep.reprojection_error(images).max()) < 1e-4  # images of (heavy-tailed) series
+    assert float(images.pow(2).mean()) == pytest.approx(1.0, rel=0.1)

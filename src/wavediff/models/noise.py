@@ -69,33 +69,43 @@ class RangeNoise(Noise):
 
 
 class StudentTNoise(Noise):
-    """Heavy-tailed noise as in t-EDM (Pandey et al., ICLR 2025): each sample's Gaussian noise
-    (white pixels or range noise, ``space``) times ``sqrt(nu / chi2_nu)`` — one chi-square draw per
-    image, so every pixel is Student-t with ``nu`` degrees of freedom (excess kurtosis
-    ``6 / (nu - 4)`` for ``nu > 4``) — rescaled by ``sqrt((nu - 2) / nu)`` to unit variance."""
+    """Heavy-tailed noise. ``space=pixel`` or ``range``: as in t-EDM (Pandey et al., ICLR 2025),
+    each sample's Gaussian noise (white pixels or range noise) times ``sqrt(nu / chi2_nu)`` — one
+    chi-square draw per image, so every pixel is Student-t with ``nu`` degrees of freedom (excess
+    kurtosis ``6 / (nu - 4)`` for ``nu > 4``). ``space=series``: range noise made from i.i.d.
+    Student-t series (one chi-square draw per return), i.e. the images of heavy-tailed white
+    noise, whose spikes look like jumps. All rescaled by ``sqrt((nu - 2) / nu)`` to unit variance."""
 
     kind = "student_t"
 
     def __init__(self, nu: float = 5.0, space: str = "pixel") -> None:
         if not isinstance(nu, (int, float)) or not nu > 2:
             raise ConfigError(f"model.noise.nu={nu!r}: must be > 2 (the variance is infinite below)")
-        if space not in ("pixel", "range"):
-            raise ConfigError(f"model.noise.space={space!r}: pixel or range")
+        if space not in ("pixel", "range", "series"):
+            raise ConfigError(f"model.noise.space={space!r}: pixel, range or series")
         self.nu, self.space = float(nu), space
         self.base: Noise = WhiteNoise() if space == "pixel" else RangeNoise()
 
     @property
     def needs_range(self) -> bool:
-        return self.base.needs_range
+        return self.space != "pixel"
+
+    def _scales(self, shape: tuple[int, ...], generator: torch.Generator | None) -> Tensor:
+        """``sqrt((nu - 2) / chi2_nu)`` of ``shape`` (CPU): numpy's chi-square, seeded from the torch
+        generator (torch's chi-square takes no generator)."""
+        seed = int(torch.randint(0, 2**62, (1,), generator=generator,
+                                 device=generator.device if generator is not None else "cpu"))
+        chi2 = np.random.default_rng(seed).chisquare(self.nu, shape)
+        return torch.as_tensor(np.sqrt((self.nu - 2) / chi2), dtype=torch.float32)
 
     def sample(self, count: int, representation: Representation,
                generator: torch.Generator | None = None) -> Tensor:
+        if self.space == "series":
+            length = representation.image_shape[-1]
+            series = gaussian((count, length), generator, "cpu") * self._scales((count, length), generator)
+            return representation.range_noise(count, generator, series=series)
         gauss = self.base.sample(count, representation, generator)
-        # numpy's chi-square (torch's has no generator argument), seeded from the torch generator
-        seed = int(torch.randint(0, 2**62, (1,), generator=generator,
-                                 device=generator.device if generator is not None else "cpu"))
-        chi2 = np.random.default_rng(seed).chisquare(self.nu, count)
-        scale = torch.as_tensor(np.sqrt((self.nu - 2) / chi2), dtype=gauss.dtype, device=gauss.device)
+        scale = self._scales((count,), generator).to(gauss.device)
         return gauss * scale.view(-1, *([1] * (gauss.ndim - 1)))
 
 

@@ -74,11 +74,13 @@ class Representation(nn.Module):
         """One label per :meth:`magnitude` row: wavelet period in bars."""
         raise NotImplementedError
 
-    def range_noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:
-        """Gaussian noise that lies in the representation's range, ``(count, *image_shape)`` with unit
-        mean variance, on the representation's device (only representations with a linear range
-        have it). Drawn from ``generator`` on its own device, so a CPU generator gives the same
-        noise on any device."""
+    def range_noise(self, count: int, generator: torch.Generator | None = None,
+                    series: Tensor | None = None) -> Tensor:
+        """Noise that lies in the representation's range, ``(count, *image_shape)`` with unit mean
+        variance, on the representation's device (only representations with a linear range have
+        it): the images of white Gaussian series drawn from ``generator`` (on its own device, so a
+        CPU generator gives the same noise on any device), or of the given unit-variance i.i.d.
+        ``series`` ``(count, T)``."""
         raise NotImplementedError(f"{self.kind} has no range noise; use model/noise=white")
 
     def reprojection_error(self, images: Tensor) -> Tensor:

@@ -112,15 +112,17 @@ class WaveletRepresentation(Representation):
         """Un-normalised scalogram magnitude ``(B, S, T)`` for plotting."""
         return self.cwt.magnitude(self.image_scaler.inverse_transform(images.float()))
 
-    def range_noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:
-        """Normalised images of white-noise series ``(count, 2, S, T)``: Gaussian noise on the
-        (linear part of the) transform's range, scaled to unit mean pixel variance.
+    def range_noise(self, count: int, generator: torch.Generator | None = None,
+                    series: Tensor | None = None) -> Tensor:
+        """Normalised images of white-noise series ``(count, 2, S, T)``: noise on the (linear part
+        of the) transform's range, scaled to unit mean pixel variance. The series are standard
+        Gaussian, or the given unit-variance i.i.d. ``series`` ``(count, T)``.
 
         The per-pixel variance of ``CWT(z)`` for white ``z`` is the squared norm of the row's
         impulse response (time-invariant), so the scale is exact, not estimated.
         """
         std = self.image_scaler.std.float()  # (2, S, 1)
-        z = gaussian((count, self.cwt.window_size), generator, std.device)
+        z = gaussian((count, self.cwt.window_size), generator, std.device) if series is None else series.to(std.device)
         variance = self.white_noise_variance / std**2  # (2, S, 1)
         return self.cwt(z) / std / variance.mean().sqrt()
 

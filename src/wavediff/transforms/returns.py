@@ -58,7 +58,10 @@ class ReturnsRepresentation(Representation):
     def project(self, images: Tensor) -> Tensor:
         return images
 
-    def range_noise(self, count: int, generator: torch.Generator | None = None) -> Tensor:
+    def range_noise(self, count: int, generator: torch.Generator | None = None,
+                    series: Tensor | None = None) -> Tensor:
+        if series is not None:
+            return series.to(self.device)[:, None, :]
         return gaussian((count, *self.image_shape), generator, self.device)
 
     def magnitude(self, images: Tensor) -> Tensor:
