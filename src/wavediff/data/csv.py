@@ -71,6 +71,8 @@ class CSVSource:
     in ``params["cleaning"]``.
     """
 
+    name = "csv"
+
     def __init__(self, path: str | Sequence[str], price_column: str | None = None,
                  time_column: str | None = None, ticker_column: str | None = None,
                  missing: str = "drop") -> None:
