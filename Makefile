@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv: torch ($(TORCH_SPEC)) first, then wavediff[dev,sweeps,studio]
 
-train: $(STAMP)  ## train the small default model on MJD data (CPU), sample, record in the registry
+train: $(STAMP)  ## train the small default model on MJD data (a GPU if visible, else the CPU), sample, record
 	$(PY) scripts/train.py $(ARGS)
 
 test: $(STAMP)  ## fast test suite (a few minutes on 2 CPU cores)
