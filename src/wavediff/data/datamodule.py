@@ -99,30 +99,37 @@ class WaveletDataModule(L.LightningDataModule):
         if self.images:  # computed once per data module
             return
         path = self.cache_path()
-        if path is not None and path.is_file():
-            try:
-                cached = torch.load(path, map_location="cpu", weights_only=True)
-                self.windows, self.images = cached["windows"], cached["images"]
-                self.jumps = cached["jumps"]
-                self.representation.load_state_dict(cached["representation"])
-                self._description = cached["description"]
-                self.cache_hit = True
-                log.info("data: loaded from cache %s", path)
-            except Exception as exc:  # a stale or damaged cache is rebuilt, never trusted
-                log.warning("data: ignoring unreadable cache %s (%s)", path, exc)
+        self.cache_hit = path is not None and path.is_file() and self._load_cache(path)
         if not self.cache_hit:
-            self.cache_hit = False
             self._build()
             if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                torch.save({"windows": self.windows, "images": self.images, "jumps": self.jumps,
-                            "representation": self.representation.state_dict(),
-                            "description": self._description}, tmp)
-                tmp.replace(path)
+                self._save_cache(path)
         if self.labeler is not None:
             self.labeler.fit(self.windows["train"], self.jumps.get("train"))
             self.labels = {k: self.labeler.assign(v, self.jumps.get(k)) for k, v in self.windows.items()}
+
+    def _load_cache(self, path: Path) -> bool:
+        """Windows, images, jump counts and fitted representation from ``path``; ``False`` (and a
+        warning) when the file cannot be used, so it is rebuilt, never trusted."""
+        try:
+            cached = torch.load(path, map_location="cpu", weights_only=True)
+            windows, images, jumps = cached["windows"], cached["images"], cached["jumps"]
+            self.representation.load_state_dict(cached["representation"])
+            description = cached["description"]
+        except Exception as exc:
+            log.warning("data: ignoring unreadable cache %s (%s)", path, exc)
+            return False
+        self.windows, self.images, self.jumps, self._description = windows, images, jumps, description
+        log.info("data: loaded from cache %s", path)
+        return True
+
+    def _save_cache(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        torch.save({"windows": self.windows, "images": self.images, "jumps": self.jumps,
+                    "representation": self.representation.state_dict(),
+                    "description": self._description}, tmp)
+        tmp.replace(path)
 
     def _build(self) -> None:
         self.price_data = self.source.load()

@@ -1,4 +1,5 @@
-"""Run registry: tables, the engine/session helper, the Lightning callback and queries."""
+"""Run registry: tables, the engine/session helper, migrations and queries (its Lightning callback
+lives in :mod:`wavediff.callbacks.registry`)."""
 
 from wavediff.registry.queries import runs_frame
 from wavediff.registry.store import Registry, RegistryError
