@@ -57,7 +57,7 @@ def check_overrides(config_dir: Path, config_name: str, argv: Sequence[str]) -> 
         return
     overrides = [a for a in argv if not a.startswith("-")]
     try:
-        cfg = _compose(config_dir, config_name, overrides)
+        cfg = compose_config(config_dir, config_name, overrides)
     except Exception as exc:  # Hydra's composition and override errors
         fail(_composition_error(config_dir, config_name, overrides, exc), code=2)
     check_writable(cfg)
@@ -82,7 +82,9 @@ def check_writable(cfg: Any) -> None:
         fail(f"paths.output_root={root}: not writable")
 
 
-def _compose(config_dir: Path, config_name: str, overrides: list[str]) -> Any:
+def compose_config(config_dir: Path, config_name: str, overrides: list[str]) -> Any:
+    """``configs/<config_name>.yaml`` with ``overrides``, composed as Hydra would (unresolved),
+    leaving Hydra's global state clear for the next caller."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
@@ -110,7 +112,7 @@ def _composition_error(config_dir: Path, config_name: str, overrides: list[str],
     key = match.group(1)
     rest = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != key]
     try:
-        cfg = _compose(config_dir, config_name, rest)
+        cfg = compose_config(config_dir, config_name, rest)
     except Exception:
         return message
     parts = key.split(".")

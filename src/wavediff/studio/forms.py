@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wavediff.data.simulators import SIMULATORS, STYLIZED_FACTS
-from wavediff.cli import unknown_choice
+from wavediff.cli import compose_config, unknown_choice
 from wavediff.errors import ConfigError
 
 FORM_GROUPS = ("data", "transform", "model", "model/net", "model/noise", "sampler", "trainer")
@@ -65,22 +65,16 @@ def validate_train_overrides(overrides: list[str], config_dir: Path) -> dict[str
 
     Returns the resolved config; raises :class:`StudioInputError` with Hydra's or our reason.
     """
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
 
     from wavediff.config_checks import check_train_config
 
     check_overrides(overrides, config_dir)
-    GlobalHydra.instance().clear()
     try:
-        with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
-            cfg = compose(config_name="train", overrides=overrides)
+        cfg = compose_config(config_dir, "train", overrides)
         check_train_config(cfg)
         return OmegaConf.to_container(cfg, resolve=False)
     except ConfigError as exc:
         raise StudioInputError(str(exc)) from None
     except Exception as exc:  # Hydra's composition errors: keep their first line
         raise StudioInputError(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__) from None
-    finally:
-        GlobalHydra.instance().clear()
