@@ -19,3 +19,20 @@ def test_quick_bench_writes_json(tmp_path):
     assert samplers["ddim"]["network_evals"] < samplers["ddpm"]["network_evals"]
     assert results["matmul"]["gflop_per_s"] > 0
     assert "speed-up vs seed" in proc.stdout and (tmp_path / "bench.txt").is_file()
+
+
+def test_accelerator_rows_run_on_any_device():
+    """The GPU section's code path (bf16 autocast, fused AdamW, EMA, batch sampling), on the CPU."""
+    import torch
+    from conftest import CONFIGS
+
+    from wavediff.benchmarks import QUICK, bench_accelerator, gpu_report, load_sampler_configs
+
+    gpu = bench_accelerator(QUICK, CONFIGS, load_sampler_configs(CONFIGS, steps_override=2), torch.device("cpu"),
+                            train_batches=(2, 4), sample_batch=3, matmul_n=64)
+    assert [(r["batch"], r["precision"]) for r in gpu["training"]] == [(2, "32"), (2, "bf16-mixed"), (4, "bf16-mixed")]
+    assert all("error" not in r and r["windows_per_s"] > 0 for r in gpu["training"]), gpu["training"]
+    assert "error" not in gpu["sampling"][0] and gpu["sampling"][0]["series_per_s"] > 0, gpu["sampling"]
+    table = gpu_report(gpu)
+    assert gpu["bf16_matmul_tflop_per_s"] > 0 and "failed" not in table
+    assert table.count("bf16-mixed") == 2 and "ancestral" in table

@@ -82,25 +82,38 @@ def test_data_options_build_and_load(tmp_path, data):
                                      if t not in ("gpu", "ddp") or torch.cuda.is_available()])  # GPU-only options
 def test_trainer_options_instantiate(tmp_path, trainer):
     cfg = compose_config("train", [f"trainer={trainer}", f"paths.output_root={tmp_path}"], tmp_path / "run")
-    assert hydra.utils.instantiate(cfg.trainer, logger=False, enable_checkpointing=False).max_epochs >= 1
+    built = hydra.utils.instantiate(cfg.trainer, logger=False, enable_checkpointing=False)
+    assert built.max_epochs >= 1 or built.max_steps >= 1
+
+
+def _budget(cfg) -> tuple:
+    return (cfg.trainer.max_epochs, cfg.trainer.max_steps, cfg.trainer.precision, cfg.data.source.days,
+            cfg.data.batch_size, cfg.callbacks.sampling.every_n_epochs, cfg.callbacks.sampling.num_samples)
+
+
+CPU_BUDGET = (3, -1, "32-true", 30, 16, 1, 16)
+GPU_BUDGET = (-1, 6000, "bf16-mixed", 365, 64, 10, 64)
 
 
 def test_default_trainer_uses_a_gpu_when_present_else_the_cpu_budget(tmp_path, monkeypatch):
-    for cuda, epochs in ((False, 3), (True, 10)):
+    for cuda, budget in ((False, CPU_BUDGET), (True, GPU_BUDGET)):
         monkeypatch.setattr(torch.cuda, "is_available", lambda cuda=cuda: cuda)
         cfg = compose_config("train", [f"paths.output_root={tmp_path}"], tmp_path / "run")
-        assert cfg.trainer.accelerator == "auto" and cfg.trainer.max_epochs == epochs
+        assert cfg.trainer.accelerator == "auto" and _budget(cfg) == budget
 
 
-def test_trainer_options_set_only_trainer_keys(tmp_path):
+def test_the_trainer_choice_sets_the_budget_and_nothing_else(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # trainer=cpu wins over a visible GPU
     configs = {t: compose_config("train", [f"trainer={t}", f"paths.output_root={tmp_path}"], tmp_path / "run")
                for t in ("cpu", "gpu", "auto")}
     cpu, gpu = configs["cpu"], configs["gpu"]
+    assert _budget(cpu) == CPU_BUDGET and _budget(gpu) == _budget(configs["auto"]) == GPU_BUDGET
     for other in (gpu, configs["auto"]):
         assert OmegaConf.to_container(cpu.model) == OmegaConf.to_container(other.model)
-        assert OmegaConf.to_container(cpu.data) == OmegaConf.to_container(other.data)
-    assert cpu.model.optimizer.lr == 5e-4 and cpu.model.lr_warmup_steps == 20 and cpu.trainer.max_epochs == 3
-    assert gpu.data.batch_size == 16 and gpu.trainer.max_epochs == 10  # the seed's
+        data = OmegaConf.to_container(other.data, resolve=True)
+        data["source"]["days"], data["batch_size"] = cpu.data.source.days, cpu.data.batch_size
+        assert OmegaConf.to_container(cpu.data, resolve=True) == data
+    assert cpu.model.optimizer.lr == 5e-4 and cpu.model.lr_warmup_steps == 20
     assert gpu.model.noise_scheduler.num_train_timesteps == 1000
     assert (gpu.data.window_size, gpu.data.stride) == (256, 64)
 

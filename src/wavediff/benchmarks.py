@@ -218,61 +218,66 @@ def bench_matmul(size: BenchSize) -> dict[str, Any]:
     return {"n": n, "gflop_per_s": 2 * n**3 / seconds / 1e9}
 
 
-def _cuda_timed(fn: Callable[[], Any], repeats: int) -> float:
-    """Median seconds of ``fn()`` on the GPU (synchronised), after one warm-up call."""
+def _synced_timed(fn: Callable[[], Any], repeats: int, device: torch.device) -> float:
+    """Median seconds of ``fn()`` on ``device`` (CUDA work waited for), after one warm-up call."""
     def synced() -> None:
         fn()
-        torch.cuda.synchronize()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
 
     return timed(synced, repeats)
 
 
-def bench_gpu(size: BenchSize, config_dir: Path, samplers: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-    """Training windows/s (fp32 and bf16 autocast), ancestral sampling series/s at a large batch,
-    and the bf16 matmul rate as the card's reference. ``None`` without CUDA. A row that fails
-    records its error instead of stopping the benchmark."""
-    if not torch.cuda.is_available():
-        return None
-    device = torch.device("cuda")
-    n = 8192
-    a = torch.randn(n, n, device=device, dtype=torch.bfloat16)
-    matmul_s = _cuda_timed(lambda: a @ a, max(size.repeats, 5))
-    out: dict[str, Any] = {"device": torch.cuda.get_device_name(device),
-                           "bf16_matmul_tflop_per_s": 2 * n**3 / matmul_s / 1e12, "training": [], "sampling": []}
+def device_name(device: torch.device) -> str:
+    import platform
+
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else (platform.processor() or "cpu")
+
+
+def bench_accelerator(size: BenchSize, config_dir: Path, samplers: dict[str, dict[str, Any]],
+                      device: torch.device, train_batches: tuple[int, ...] = (64, 256),
+                      sample_batch: int = 1024, matmul_n: int = 8192) -> dict[str, Any]:
+    """The GPU rows: training windows/s as Lightning runs it on ``device`` (fp32 and bf16
+    autocast, fused AdamW, EMA update) at each of ``train_batches``, ancestral sampling series/s
+    at ``sample_batch``, and the bf16 matmul rate as the card's reference. Runs on any device
+    (the tests use the CPU with tiny sizes). A row that fails records its error instead of
+    stopping the benchmark."""
+    a = torch.randn(matmul_n, matmul_n, device=device, dtype=torch.bfloat16)
+    matmul_s = _synced_timed(lambda: a @ a, max(size.repeats, 5), device)
+    out: dict[str, Any] = {"device": device_name(device),
+                           "bf16_matmul_tflop_per_s": 2 * matmul_n**3 / matmul_s / 1e12, "training": [], "sampling": []}
     rep = WaveletRepresentation(size.window_size, size.num_scales)
     rep.fit(torch.randn(256, size.window_size) * 1e-3, start_price=1.0)
     module = _module(config_dir, size.models[-1], rep, size.num_train_timesteps).to(device)
-    for batch, bf16 in ((64, False), (64, True), (256, True)):
+    rows = [(train_batches[0], False)] + [(batch, True) for batch in train_batches]
+    for batch, bf16 in rows:
         row: dict[str, Any] = {"model": size.models[-1], "batch": batch, "precision": "bf16-mixed" if bf16 else "32"}
         try:
             images = module.representation.encode(torch.randn(batch, size.window_size, device=device) * 1e-3)
             opt = torch.optim.AdamW(module.net.parameters(), lr=1e-4, fused=True)
 
             def step() -> None:
-                with torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16):
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                     loss = module.diffusion_loss(images)
                 loss.backward()
                 opt.step()
                 opt.zero_grad(set_to_none=True)
                 module.ema_net.update_parameters(module.net)
 
-            seconds = _cuda_timed(step, max(size.repeats, 5))
+            seconds = _synced_timed(step, max(size.repeats, 5), device)
             row.update(s_per_step=seconds, windows_per_s=batch / seconds)
         except Exception as exc:  # a benchmark row, not the program: report and go on
             row["error"] = f"{type(exc).__name__}: {exc}"
         out["training"].append(row)
     cfg = samplers.get("ancestral") or next(iter(samplers.values()))
-    for batch in (1024,):
-        row = {"sampler": cfg["name"], "steps": cfg.get("steps"), "batch": batch}
-        try:
-            generate(module, 8, cfg, seed=0, batch_size=8)  # warm-up
-            torch.cuda.synchronize()
-            seconds = _time_once(lambda: (generate(module, batch, cfg, seed=0, batch_size=batch),
-                                          torch.cuda.synchronize()))
-            row.update(s_per_run=seconds, series_per_s=batch / seconds)
-        except Exception as exc:
-            row["error"] = f"{type(exc).__name__}: {exc}"
-        out["sampling"].append(row)
+    row = {"sampler": cfg["name"], "steps": cfg.get("steps"), "batch": sample_batch}
+    try:
+        seconds = _synced_timed(lambda: generate(module, sample_batch, cfg, seed=0, batch_size=sample_batch),
+                                1, device)
+        row.update(s_per_run=seconds, series_per_s=sample_batch / seconds)
+    except Exception as exc:
+        row["error"] = f"{type(exc).__name__}: {exc}"
+    out["sampling"].append(row)
     return out
 
 
@@ -306,7 +311,7 @@ def run_all(size: BenchSize, cache_dir: Path, config_dir: Path, sampler_steps: i
     gpu = None
     if torch.cuda.is_available():
         log("GPU (training fp32/bf16, sampling at batch 1024, bf16 matmul) ...")
-        gpu = bench_gpu(size, config_dir, load_sampler_configs(config_dir))
+        gpu = bench_accelerator(size, config_dir, load_sampler_configs(config_dir), torch.device("cuda"))
     return {"size": size.__dict__, "torch": torch.__version__, "threads": torch.get_num_threads(),
             "transform": transform, "dataset": dataset, "training": training, "sampling": sampling,
             "matmul": matmul, "gpu": gpu}
@@ -342,16 +347,19 @@ def format_report(results: dict[str, Any]) -> str:
                      f" {ratio:>8s} {rss:>12s}")
     lines += ["", f"matmul {m['n']}x{m['n']} float32: {m['gflop_per_s']:.1f} GFLOP/s"]
     gpu = results.get("gpu")
-    if gpu:
-        lines += ["", f"GPU {gpu['device']}: bf16 matmul {gpu['bf16_matmul_tflop_per_s']:.0f} TFLOP/s (reference)",
-                  "  training          batch  precision   windows/s"]
-        for r in gpu["training"]:
-            value = f"{r['windows_per_s']:11.0f}" if "windows_per_s" in r else f"  failed: {r['error']}"
-            lines.append(f"  {r['model']:15s} {r['batch']:6d}  {r['precision']:10s}{value}")
-        lines.append("  sampling          batch  steps       series/s")
-        for r in gpu["sampling"]:
-            value = f"{r['series_per_s']:11.0f}" if "series_per_s" in r else f"  failed: {r['error']}"
-            lines.append(f"  {r['sampler']:15s} {r['batch']:6d}  {str(r['steps']):10s}{value}")
-    else:
-        lines += ["", "GPU: none visible (CUDA rows are printed when one is)"]
+    lines += ["", gpu_report(gpu) if gpu else "GPU: none visible (CUDA rows are printed when one is)"]
+    return "\n".join(lines)
+
+
+def gpu_report(gpu: dict[str, Any]) -> str:
+    """Plain-text table of :func:`bench_accelerator` results."""
+    lines = [f"GPU {gpu['device']}: bf16 matmul {gpu['bf16_matmul_tflop_per_s']:.0f} TFLOP/s (reference)",
+             "  training          batch  precision   windows/s"]
+    for r in gpu["training"]:
+        value = f"{r['windows_per_s']:11.0f}" if "windows_per_s" in r else f"  failed: {r['error']}"
+        lines.append(f"  {r['model']:15s} {r['batch']:6d}  {r['precision']:10s}{value}")
+    lines.append("  sampling          batch  steps       series/s")
+    for r in gpu["sampling"]:
+        value = f"{r['series_per_s']:11.0f}" if "series_per_s" in r else f"  failed: {r['error']}"
+        lines.append(f"  {r['sampler']:15s} {r['batch']:6d}  {str(r['steps']):10s}{value}")
     return "\n".join(lines)

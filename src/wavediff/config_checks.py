@@ -7,6 +7,7 @@ from omegaconf import DictConfig, OmegaConf
 from wavediff.data.labels import build_labels
 from wavediff.data.windows import check_split_dates, check_splits
 from wavediff.errors import ConfigError
+from wavediff.models.diffusion import COMPILE_MODES
 from wavediff.models.noise import build_noise, check_noise_fits
 from wavediff.models.parameterization import Parameterization
 from wavediff.transforms import build_representation
@@ -21,7 +22,13 @@ def _positive_int(value: object, key: str, minimum: int = 1) -> int:
 def check_train_config(cfg: DictConfig) -> None:
     """Raise :class:`ConfigError` (or :class:`DataError`) with one line naming the first bad key,
     before any data is simulated or loaded."""
-    _positive_int(cfg.trainer.get("max_epochs"), "trainer.max_epochs")
+    max_steps = cfg.trainer.get("max_steps")
+    if max_steps is None or max_steps == -1:  # the epoch count ends the run
+        _positive_int(cfg.trainer.get("max_epochs"), "trainer.max_epochs")
+    else:
+        _positive_int(max_steps, "trainer.max_steps")
+        if cfg.trainer.get("max_epochs") not in (None, -1):
+            _positive_int(cfg.trainer.get("max_epochs"), "trainer.max_epochs")
     _positive_int(cfg.data.window_size, "data.window_size", 16)
     _positive_int(cfg.data.stride, "data.stride")
     _positive_int(cfg.data.batch_size, "data.batch_size")
@@ -40,6 +47,9 @@ def check_train_config(cfg: DictConfig) -> None:
         check_split_dates(cfg.data.split_dates)
     else:
         check_splits(OmegaConf.to_container(cfg.data.get("splits") or {"train": 0.8, "val": 0.1, "test": 0.1}))
+    compile_ = cfg.model.get("compile", False)
+    if compile_ not in (True, False) and compile_ not in COMPILE_MODES:
+        raise ConfigError(f"model.compile={compile_!r}: true, false or one of {', '.join(COMPILE_MODES)}")
     # the model's own checks, on objects that cost nothing to build
     Parameterization(cfg.model.get("prediction", "epsilon"))
     noise = build_noise(OmegaConf.to_container(cfg.model.noise, resolve=True)

@@ -86,7 +86,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     row = dict(
         data_run_id=data_run_id, config=config, git_commit=commit,
         model_name=_choice("model"), batch_size=cfg.data.batch_size,
-        learning_rate=float(cfg.model.optimizer.lr), max_epochs=cfg.trainer.max_epochs,
+        learning_rate=float(cfg.model.optimizer.lr), max_epochs=cfg.trainer.max_epochs if cfg.trainer.max_epochs != -1 else None,
         num_train_timesteps=cfg.model.noise_scheduler.num_train_timesteps,
         window_size=cfg.data.window_size, stride=cfg.data.stride,
         num_scales=cfg.data.transform.num_scales, seed=cfg.seed, run_dir=str(run_dir),

@@ -33,8 +33,12 @@ def forecast_mae(coefficients: np.ndarray, windows: np.ndarray) -> float:
 
 
 def predictive_score(generated: np.ndarray, real_train: np.ndarray, real_test: np.ndarray,
-                     lags: int = 10) -> dict[str, float]:
-    """MAE on ``real_test`` of the forecaster trained on generated vs on real training windows."""
+                     lags: int = 10, real_mae: float | None = None) -> dict[str, float]:
+    """MAE on ``real_test`` of the forecaster trained on generated vs on real training windows.
+
+    ``real_mae``: the real forecaster's MAE when already known (it depends on the real sets only,
+    and fitting it is the part that grows with the data: callers scoring several sets pass it).
+    """
     synthetic = forecast_mae(fit_forecaster(generated, lags), real_test)
-    real = forecast_mae(fit_forecaster(real_train, lags), real_test)
+    real = forecast_mae(fit_forecaster(real_train, lags), real_test) if real_mae is None else real_mae
     return {"mae_synthetic": synthetic, "mae_real": real, "ratio": synthetic / real}
