@@ -25,5 +25,5 @@ def build_representation(config: Mapping[str, Any]) -> Representation:
         raise ConfigError(f"data.transform.kind={kind!r}: one of {', '.join(REPRESENTATIONS)}")
     try:
         return REPRESENTATIONS[kind](**kwargs)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ConfigError(f"data.transform ({kind}): {exc}") from None

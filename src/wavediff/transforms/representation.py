@@ -15,6 +15,9 @@ from torch import Tensor
 from wavediff.data.scaler import StandardScaler
 from wavediff.transforms.base import Representation, gaussian
 from wavediff.transforms.cwt import MorletCWT, period_labels
+from wavediff.transforms.tails import LambertWTails, QuantileTails
+
+TAILS = (None, "asinh", "lambert_w", "quantile")
 
 
 class WaveletRepresentation(Representation):
@@ -24,22 +27,40 @@ class WaveletRepresentation(Representation):
         window_size: ``T``, returns per window.
         num_scales: ``S``, image rows (``S - 1`` Morlet scales + one low-pass row).
         omega0, min_scale, max_scale: see :class:`~wavediff.transforms.cwt.MorletCWT`.
-        tail_scale: if set, standardised returns ``z`` are compressed to ``c asinh(z / c)`` with
-            ``c = tail_scale`` before the CWT (and expanded with ``c sinh(y / c)`` after the
-            inverse): linear in the body, logarithmic in the tails, so rare jumps of 10 standard
-            deviations become values of about 3 that the network sees often enough to learn.
-            Decoded values are clipped at 1.25 times the largest compressed training value.
+        tails: what happens to standardised returns ``z`` before the CWT (and is undone after
+            the inverse), so that rare jumps of 10 standard deviations become values of about 3
+            that the network sees often enough to learn:
+            ``None`` nothing; ``"asinh"`` compression to ``c asinh(z / c)`` with
+            ``c = tail_scale`` (linear body, logarithmic tails; decoded values clipped at 1.25
+            times the largest compressed training value); ``"lambert_w"`` the inverse of a
+            double-tail Lambert W x Gaussian law fitted on the training returns
+            (:class:`~wavediff.transforms.tails.LambertWTails`: near-Gaussian, skew included);
+            ``"quantile"`` the empirical normal scores of the training returns
+            (:class:`~wavediff.transforms.tails.QuantileTails`: Gaussian, and a Gaussian series
+            decodes to the training marginal).
+        tail_scale: ``c`` of ``"asinh"``; set alone (checkpoints from before ``tails``), it means
+            ``tails="asinh"``.
     """
 
     kind = "complex_cwt"
     has_range = True
 
     def __init__(self, window_size: int, num_scales: int, omega0: float = 6.0,
-                 min_scale: float = 2.0, max_scale: float | None = None, tail_scale: float | None = None) -> None:
+                 min_scale: float = 2.0, max_scale: float | None = None, tail_scale: float | None = None,
+                 tails: str | None = None) -> None:
         super().__init__()
-        if tail_scale is not None and not tail_scale > 0:
-            raise ValueError(f"tail_scale must be positive or null, got {tail_scale}")
-        self.tail_scale = float(tail_scale) if tail_scale is not None else None
+        if tails is None and tail_scale is not None:
+            tails = "asinh"
+        if tails not in TAILS:
+            raise ValueError(f"tails must be one of {', '.join(map(str, TAILS))}, got {tails!r}")
+        if tails == "asinh":
+            tail_scale = 1.0 if tail_scale is None else tail_scale
+            if not tail_scale > 0:
+                raise ValueError(f"tail_scale must be positive or null, got {tail_scale}")
+        self.tails = tails
+        self.tail_scale = float(tail_scale) if tails == "asinh" else None
+        # the fitted tail map (its buffers travel in the checkpoint); None for null and asinh
+        self.tail_map = {"lambert_w": LambertWTails, "quantile": QuantileTails}.get(tails, lambda: None)()
         self.cwt = MorletCWT(window_size, num_scales, omega0, min_scale, max_scale)
         self.return_scaler = StandardScaler((1,))
         self.image_scaler = StandardScaler((MorletCWT.channels, num_scales, 1))
@@ -55,7 +76,7 @@ class WaveletRepresentation(Representation):
         c = self.cwt
         return {"kind": self.kind, "window_size": c.window_size, "num_scales": c.num_scales,
                 "omega0": c.omega0, "min_scale": c.min_scale, "max_scale": c.max_scale,
-                "tail_scale": self.tail_scale}
+                "tail_scale": self.tail_scale, "tails": self.tails}
 
     def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str, *args: Any, **kwargs: Any) -> None:
         # Checkpoints from before tail compression have no tail_limit: no compression, no limit.
@@ -63,10 +84,14 @@ class WaveletRepresentation(Representation):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _compress(self, z: Tensor) -> Tensor:
-        """Standardised returns -> the series the CWT sees (identity without ``tail_scale``)."""
+        """Standardised returns -> the series the CWT sees (identity without ``tails``)."""
+        if self.tail_map is not None:
+            return self.tail_map.gaussianize(z)
         return z if self.tail_scale is None else self.tail_scale * torch.asinh(z / self.tail_scale)
 
     def _expand(self, y: Tensor) -> Tensor:
+        if self.tail_map is not None:
+            return self.tail_map.heavy(y)
         if self.tail_scale is None:
             return y
         limit = float(self.tail_limit)
@@ -81,6 +106,8 @@ class WaveletRepresentation(Representation):
     def fit(self, train_returns: Tensor, start_price: float) -> "WaveletRepresentation":
         """Fit both scalers on training windows ``(N, T)`` of log returns only."""
         self.return_scaler.fit(train_returns.reshape(-1, 1))
+        if self.tail_map is not None:
+            self.tail_map.fit(self.return_scaler.transform(train_returns.double()))
         compressed = self._compress(self.return_scaler.transform(train_returns.float()))
         self.tail_limit.fill_(1.25 * float(compressed.abs().max()) if self.tail_scale is not None else float("inf"))
         self.image_scaler.fit(self.cwt(compressed))
