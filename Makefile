@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(PY) -m pip install --quiet -e ".[dev,sweeps,studio]"
+	$(PY) -m pip install --quiet -e ".[dev,sweeps,studio,real]"
 	@touch $(STAMP)
 
-install: $(STAMP)  ## create .venv: torch ($(TORCH_SPEC)) first, then wavediff[dev,sweeps,studio]
+install: $(STAMP)  ## create .venv: torch ($(TORCH_SPEC)) first, then wavediff[dev,sweeps,studio,real]
 
 train: $(STAMP)  ## train the small default model on MJD data (a GPU if visible, else the CPU), sample, record
 	$(PY) scripts/train.py $(ARGS)

@@ -1,5 +1,6 @@
-"""``simulate_to_csv``: a simulator's bars written to CSV and recorded as a data run
-(``scripts/simulate.py`` and the Studio's Data panel)."""
+"""``simulate_to_csv``: a price source's bars (a simulator, or a real series from ``data.market``) written
+to CSV and recorded as a data run (``scripts/simulate.py``, ``scripts/market_data.py``, the Studio's
+Data panel)."""
 
 from __future__ import annotations
 
