@@ -6,12 +6,12 @@ with ``F`` the training returns' distribution, piecewise linear between 1,024 kn
 normal ``u`` maps back to the training marginal itself, jumps and skew included; the price is
 that no return beyond the most extreme training return can come out.
 
-:class:`LambertWTails` (``tails=lambert_w``): Goerg's heavy-tail Lambert W model (double-tail variant) says a standardised return ``z`` is
-``z = loc + scale * u * exp(delta * u**2 / 2)`` for a standard normal ``u``, with its own
-``delta >= 0`` for the left (``u < 0``) and the right tail: ``delta = 0`` is Gaussian, larger
-``delta`` heavier tails, unequal deltas skew. Fitted by maximum likelihood on the training
-returns, the inverse turns rare 10-sigma jumps into values of about 3 that the network sees
-often enough to learn; :meth:`LambertWTails.heavy` puts the tails back exactly.
+:class:`LambertWTails` (``tails=lambert_w``): Goerg's heavy-tail Lambert W model (double-tail
+variant) says a standardised return ``z`` is ``z = loc + scale * u * exp(delta * u**2 / 2)`` for
+a standard normal ``u``, with its own ``delta >= 0`` for the left (``u < 0``) and the right tail:
+``delta = 0`` is Gaussian, larger ``delta`` heavier tails, unequal deltas skew. Fitted by maximum
+likelihood, it describes a smooth heavy tail well but not rare large jumps on a Gaussian body
+(MJD): it fits the body and leaves the jumps as outliers of ``u`` (README "Sample quality").
 """
 
 from __future__ import annotations
@@ -156,8 +156,7 @@ class QuantileTails(nn.Module):
         latent = torch.linspace(-u_max, u_max, self.latent.numel(), dtype=torch.float64)
         levels = torch.tensor([normal.cdf(float(u)) for u in latent], dtype=torch.float64)
         levels[0], levels[-1] = 0.0, 1.0  # the end knots are the extreme training returns
-        knots = torch.quantile(x, levels) if x.numel() <= 16_000_000 else torch.from_numpy(
-            np.quantile(x.numpy(), levels.numpy()))
+        knots = torch.from_numpy(np.quantile(x.numpy(), levels.numpy()))  # torch.quantile stops at 16M values
         # strictly increasing, so the inverse map is a function too (ties come from repeated returns)
         knots = knots + torch.arange(knots.numel(), dtype=torch.float64) * 1e-12 * float(x.std() or 1.0)
         self.latent.copy_(latent)
