@@ -72,7 +72,8 @@ def hill_tail_index(returns: np.ndarray, tail: str = "left", fraction: float = 0
     k = max(int(fraction * len(r)), 2)
     if len(x) <= k:
         return float("nan")
-    return float(1.0 / np.mean(np.log(x[:k] / x[k])))
+    spread = float(np.mean(np.log(x[:k] / x[k])))
+    return 1.0 / spread if spread > 0 else float("inf")  # k equal extremes (e.g. clipped samples)
 
 
 def leverage(windows: np.ndarray, max_lag: int = 20) -> np.ndarray:
