@@ -48,3 +48,17 @@ def test_mle_recovers_the_parameters():
     assert fit.sigma == pytest.approx(TRUE.sigma, rel=0.10)
     assert fit.lam == pytest.approx(TRUE.lam, rel=0.30)
     assert fit.jump_std == pytest.approx(TRUE.jump_std, rel=0.20)
+
+
+def test_oracle_report_caps_the_real_windows_it_refits():
+    from wavediff.metrics.mjd_oracle import mjd_oracle_report
+
+    rng = np.random.default_rng(3)
+    real = simulate_mjd_log_returns(TRUE, 40 * 64, DT, rng).reshape(40, 64)
+    generated = simulate_mjd_log_returns(TRUE, 8 * 64, DT, rng).reshape(8, 64)
+    capped = mjd_oracle_report(generated, real, TRUE, DT, max_real_windows=16)
+    assert capped["n_real_windows"] == 16
+    assert capped == mjd_oracle_report(generated, real, TRUE, DT, max_real_windows=16)  # fixed subset
+    whole = mjd_oracle_report(generated, real, TRUE, DT)
+    assert whole["n_real_windows"] == 40 and whole["mle_generated"] == capped["mle_generated"]
+    assert whole["loglik_real"] == pytest.approx(mjd_mean_log_likelihood(real, TRUE, DT))
