@@ -229,3 +229,14 @@ def test_student_t_series_noise_is_heavy_tailed_per_return_and_in_the_range():
     images = StudentTNoise(5.0, space="series").sample(512, cwt_rep, torch.Generator().manual_seed(2))
     assert float(cwt_rep.reprojection_error(images).max()) < 1e-4  # images of (heavy-tailed) series
     assert float(images.pow(2).mean()) == pytest.approx(1.0, rel=0.1)
+
+
+def test_fused_optimizer_on_cuda_only_unless_the_config_says():
+    from wavediff.models.diffusion import optimizer_config
+
+    adamw = {"_target_": "torch.optim.AdamW", "lr": 1e-3}
+    assert optimizer_config(adamw, torch.device("cuda"))["fused"] is True
+    assert "fused" not in optimizer_config(adamw, torch.device("cpu"))
+    assert optimizer_config({**adamw, "fused": False}, torch.device("cuda"))["fused"] is False
+    assert "fused" not in optimizer_config({"_target_": "torch.optim.RMSprop"}, torch.device("cuda"))
+    assert "fused" not in adamw  # the module's hyper-parameters are not changed

@@ -100,6 +100,9 @@ def test_generate_is_reproducible_by_seed(trained, tmp_path):
     ("data.window_size=7", "data.window_size=7: must be an integer >= 16"),
     ("data.window_size=66", "image width 66 (data.window_size): must be a multiple of 4"),
     ("data.source.days=0.2", "too short for window_size=64"),
+    ("trainer.max_steps=0", "trainer.max_steps=0: must be an integer >= 1"),
+    ("model.compile=fast", "model.compile='fast': true, false or one of default, reduce-overhead"),
+    ("data.transform.tails=box_cox", "tails must be one of None, asinh, lambert_w, quantile"),
 ])
 def test_bad_train_input_is_one_line(tmp_path, override, message):
     proc = run_script("train.py", "experiment=smoke", f"paths.output_root={tmp_path}", override, cwd=tmp_path)
