@@ -151,10 +151,9 @@ class QuantileTails(nn.Module):
             raise DataError("cannot fit the quantile tails: training returns contain NaN or inf")
         if x.numel() < 2:
             raise DataError("cannot fit the quantile tails: need at least 2 training returns")
-        normal = NormalDist()
-        u_max = normal.inv_cdf(1 - 0.5 / x.numel())
+        u_max = NormalDist().inv_cdf(1 - 0.5 / x.numel())
         latent = torch.linspace(-u_max, u_max, self.latent.numel(), dtype=torch.float64)
-        levels = torch.tensor([normal.cdf(float(u)) for u in latent], dtype=torch.float64)
+        levels = torch.special.ndtr(latent)
         levels[0], levels[-1] = 0.0, 1.0  # the end knots are the extreme training returns
         knots = torch.from_numpy(np.quantile(x.numpy(), levels.numpy()))  # torch.quantile stops at 16M values
         # strictly increasing, so the inverse map is a function too (ties come from repeated returns)
