@@ -24,9 +24,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)  ## create .venv: torch ($(TORCH_SPEC)) first, then wavediff[dev,sweeps,studio,real]
 
 train: $(STAMP)  ## train the small default model on MJD data (a GPU if visible, else the CPU), sample, record
-	$(PY) scripts/train.py $(ARGS)
+	$(VENV)/bin/wavediff train $(ARGS)
 
-test: $(STAMP)  ## fast test suite (a few minutes on 2 CPU cores)
+test: $(STAMP)  ## lint (ruff) and the fast test suite (minutes on 2 CPU cores; slowest 15 listed)
+	$(VENV)/bin/ruff check src scripts tests
 	$(PY) -m pytest $(ARGS)
 
 test-slow: $(STAMP) browser  ## long tests only (includes the Studio's browser test)
@@ -37,10 +38,10 @@ browser: $(STAMP)  ## Playwright + Debian's chromium for the Studio's browser te
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 studio: $(STAMP)  ## WaveDiff Studio web UI on http://127.0.0.1:8000 (ARGS="--port 8080")
-	$(PY) scripts/studio.py $(ARGS)
+	$(VENV)/bin/wavediff studio $(ARGS)
 
 bench: $(STAMP)  ## speed benchmark: prints a table, writes outputs/bench/bench.json
-	$(PY) scripts/bench.py $(ARGS)
+	$(VENV)/bin/wavediff bench $(ARGS)
 
 tensorboard: $(STAMP)  ## TensorBoard over every run in outputs/
 	$(VENV)/bin/tensorboard --logdir outputs

@@ -1,43 +1,9 @@
 #!/usr/bin/env python
-"""Benchmark WaveDiff against the seed's method, side by side in one run.
+"""Shim for a checkout: the same as `wavediff bench` (see `wavediff bench --help`)."""
 
-Prints a table and writes JSON (default outputs/bench/bench.json): transform windows/s (ours vs
-the seed's per-window pywt + resize), dataset build cold vs cached, training s/step and GFLOP/s
-(tiny and small UNet, our (2, S, T) images vs seed-like 1x128x128), sampling speed per sampler
-against DDPM's full schedule, and a float32 matmul as the machine's reference.
-"""
-
-import argparse
-import json
-from pathlib import Path
-
-from wavediff.benchmarks import QUICK, BenchSize, format_report, run_all
-from wavediff.cli import one_line_errors
-
-CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-
-
-@one_line_errors
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="tiny sizes, runs in well under a minute (for tests)")
-    p.add_argument("--repeats", type=int, default=None, help="timings per figure (median); default 3, quick 2")
-    p.add_argument("--out", type=Path, default=Path("outputs/bench/bench.json"), help="JSON file to write")
-    args = p.parse_args()
-    size = QUICK if args.quick else BenchSize()
-    if args.repeats:
-        size = BenchSize(**{**size.__dict__, "repeats": args.repeats})
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    results = run_all(size, cache_dir=args.out.parent / "cache", config_dir=CONFIGS,
-                      sampler_steps=3 if args.quick else None)
-    report = format_report(results)
-    print(report)
-    tmp = args.out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(results, indent=2))
-    tmp.replace(args.out)
-    args.out.with_suffix(".txt").write_text(report + "\n")
-    print(f"\nwrote {args.out}")
-
+from wavediff.cli.main import main
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(["bench", *sys.argv[1:]])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,22 @@ def smoke_cfg(tmp_path: Path):
     GlobalHydra.instance().clear()
 
 
+@dataclass
+class Ran:
+    """Exit code and captured output of a command run in-process."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*argv: str) -> Ran:
+    """``wavediff <argv>`` in this process, through the same ``main`` the installed command runs
+    (seconds cheaper than a subprocess: no interpreter, torch or Lightning start-up)."""
+    proc = _run_in_process(argv[0], argv[1:], Path.cwd())
+    return Ran(proc.returncode, proc.stdout, proc.stderr)
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now (for servers started by tests)."""
     import socket
@@ -52,15 +69,61 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run_script(script: str, *args: str, cwd: Path, timeout: float = 300,
-               check: bool = False) -> subprocess.CompletedProcess:
-    """Run ``scripts/<script>`` with this interpreter, as a user would."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / script), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout, env=env)
+SCRIPT_COMMANDS = {"train.py": "train", "generate.py": "generate", "evaluate.py": "evaluate",
+                   "simulate.py": "simulate", "market_data.py": "market-data", "registry.py": "registry",
+                   "studio.py": "studio", "bench.py": "bench"}
+
+
+def run_script(script: str, *args: str, cwd: Path, timeout: float = 300, check: bool = False,
+               process: bool = False) -> subprocess.CompletedProcess:
+    """Run ``scripts/<script>`` as a user would: in this process through the same ``main`` (fast),
+    or, with ``process=True``, as a real subprocess (signals, launchers, DDP, start-up)."""
+    if process:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        proc = subprocess.run([sys.executable, str(ROOT / "scripts" / script), *args], cwd=cwd,
+                              capture_output=True, text=True, timeout=timeout, env=env)
+    else:
+        proc = _run_in_process(SCRIPT_COMMANDS[script], args, cwd)
     if check and proc.returncode != 0:
         raise AssertionError(f"{script} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def _run_in_process(command: str, args: tuple[str, ...], cwd: Path) -> subprocess.CompletedProcess:
+    """``wavediff <command> <args>`` in this process, in ``cwd``, with stdout and stderr captured;
+    a bug's exception is printed as the traceback a process would show."""
+    import contextlib
+    import io
+    import logging
+    import traceback
+
+    from wavediff.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    previous = Path.cwd()
+    code = 0
+    try:
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main([command, *args])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            except Exception:
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.chdir(previous)
+        GlobalHydra.instance().clear()
+        # Hydra's job logging writes to the captured streams of this call: put the handlers back
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level)
+    return subprocess.CompletedProcess([command, *args], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="session")
@@ -69,11 +132,11 @@ def trained(tmp_path_factory):
 
     Returns ``(output root, run dir, final metrics)``.
     """
-    from wavediff.training import train
+    from wavediff.jobs.train import train
 
     root = tmp_path_factory.mktemp("smoke")
     cfg = compose_config("train", ["experiment=smoke", f"paths.output_root={root}",
                                    "trainer.max_epochs=2"], root / "run")
-    metrics = train(cfg)
+    metrics = train(cfg).metrics
     GlobalHydra.instance().clear()
     return root, root / "run", metrics

@@ -19,6 +19,9 @@ def test_quick_bench_writes_json(tmp_path):
     assert samplers["ddim"]["network_evals"] < samplers["ddpm"]["network_evals"]
     assert results["matmul"]["gflop_per_s"] > 0
     assert "speed-up vs seed" in proc.stdout and (tmp_path / "bench.txt").is_file()
+    # the modules come from the composed default config, and the report says which
+    assert results["modules"].startswith("configs/train.yaml composed: model/noise=range")
+    assert "tails=quantile" in results["modules"] and results["modules"] in proc.stdout
 
 
 def test_accelerator_rows_run_on_any_device():
@@ -26,7 +29,7 @@ def test_accelerator_rows_run_on_any_device():
     import torch
     from conftest import CONFIGS
 
-    from wavediff.benchmarks import QUICK, bench_accelerator, gpu_report, load_sampler_configs
+    from wavediff.jobs.bench import QUICK, bench_accelerator, gpu_report, load_sampler_configs
 
     gpu = bench_accelerator(QUICK, CONFIGS, load_sampler_configs(CONFIGS, steps_override=2), torch.device("cpu"),
                             train_batches=(2, 4), sample_batch=3, matmul_n=64)

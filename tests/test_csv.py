@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -142,22 +145,27 @@ def test_csv_config_composes(tmp_path):
     assert cfg.data.window_size == 64 and cfg.data.missing == "drop"
 
 
-def test_readme_own_data_example(tmp_path):
-    """The README's 'Training on your own data' commands, shrunk: CSV -> train -> generate."""
+def test_own_data_end_to_end_in_real_processes(tmp_path):
+    """docs/guides/own-data.md, shrunk, as separate processes: CSV -> train -> generate -> evaluate."""
     csv = tmp_path / "data" / "my_prices.csv"
     run_script("simulate.py", "--model", "garch", "--days", "2", "--out", str(csv),
-               "--registry-url", f"sqlite:///{tmp_path}/outputs/wavediff.db", cwd=tmp_path, check=True)
+               "--registry-url", f"sqlite:///{tmp_path}/outputs/wavediff.db", cwd=tmp_path, check=True, process=True)
     run_script("train.py", "data=csv", f"data.path={csv}", "data.window_size=64", "data.stride=16",
                "model=unet_tiny", "trainer.max_epochs=1", "trainer.limit_train_batches=2",
                "trainer.limit_val_batches=1", "model.noise_scheduler.num_train_timesteps=20",
-               "sampler.steps=2", "callbacks.sampling.num_samples=2", cwd=tmp_path, check=True)
+               "sampler.steps=2", "callbacks.sampling.num_samples=2", cwd=tmp_path, check=True, process=True)
     run_script("generate.py", "checkpoint=1", "n=4", "sampler.steps=2", "output_path=outputs/my_prices.png",
-               cwd=tmp_path, check=True)
+               cwd=tmp_path, check=True, process=True)
     with np.load(tmp_path / "outputs" / "my_prices.npz") as npz:
         assert npz["prices"].shape == (4, 65) and (npz["prices"] > 0).all()
         # Paths start at the last price of the training part of the CSV.
         bars = pd.read_csv(csv)
         assert bars["close"].min() <= npz["prices"][0, 0] <= bars["close"].max()
+    proc = run_script("evaluate.py", "run=outputs/my_prices.npz", "floor_draws=2", "max_lag=5",
+                      cwd=tmp_path, check=True, process=True)
+    handoff = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert handoff["job"] == "evaluate" and handoff["train_run_id"] == 1
+    assert Path(handoff["report_md"]).is_file() and "ks" in Path(handoff["report_md"]).read_text().lower()
 
 
 def test_cache_follows_the_file(tmp_path):

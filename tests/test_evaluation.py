@@ -105,7 +105,7 @@ def test_evaluate_bad_input_is_one_line(outputs, tmp_path):
 def test_evaluate_refuses_samples_it_cannot_place(outputs, tmp_path):
     from conftest import compose_config
     from wavediff.errors import CheckpointError
-    from wavediff.evaluation import evaluate_from_config
+    from wavediff.jobs.evaluate import evaluate
 
     root, _ = outputs
     stray, bad = tmp_path / "stray.npz", tmp_path / "bad.npz"
@@ -113,7 +113,7 @@ def test_evaluate_refuses_samples_it_cannot_place(outputs, tmp_path):
     bad.write_text("not an npz")
     base = [f"paths.output_root={root}", "floor_draws=2"]
     with pytest.raises(CheckpointError, match="pass run=<train run id>"):
-        evaluate_from_config(compose_config("evaluate", [f"run={stray}", *base], tmp_path / "e2"))
+        evaluate(compose_config("evaluate", [f"run={stray}", *base], tmp_path / "e2"))
     with pytest.raises(CheckpointError, match="not a samples .npz"):
-        evaluate_from_config(compose_config("evaluate", ["run=1", f"samples=[{bad}]", *base], tmp_path / "e3"))
+        evaluate(compose_config("evaluate", ["run=1", f"samples=[{bad}]", *base], tmp_path / "e3"))
     assert not (tmp_path / "e3" / "report.json").exists()

@@ -1,6 +1,7 @@
 """Real market series from the arch package: bars, CSV, data run, and the error without arch."""
 
 import builtins
+import sys
 
 import pandas as pd
 import pytest
@@ -39,5 +40,7 @@ def test_unknown_series_and_missing_arch_are_one_line_errors(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_arch)
+    for name in [m for m in sys.modules if m == "arch" or m.startswith("arch.")]:
+        monkeypatch.delitem(sys.modules, name)  # as if arch had never been imported
     with pytest.raises(DataError, match="pip install arch"):
         MarketSource("sp500").load()

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import ROOT, run_script
+from conftest import ROOT, run_cli, run_script
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
@@ -69,8 +69,11 @@ def test_smoke_run_is_recorded_in_the_registry(trained):
 def test_generate_from_registry_id(trained, tmp_path):
     root, run_dir, _ = trained
     out = tmp_path / "out.png"
-    run_script("generate.py", "checkpoint=1", "n=3", "sampler=ddpm", f"output_path={out}",
-               f"paths.output_root={root}", cwd=tmp_path, check=True)
+    ran = run_cli("generate", "checkpoint=1", "n=3", "sampler=ddpm", f"output_path={out}",
+                  f"paths.output_root={root}")
+    assert ran.code == 0, ran.err
+    handoff = json.loads(ran.out.strip().splitlines()[-1])  # the job's JSON hand-off line
+    assert handoff["job"] == "generate" and handoff["npz"] == str(tmp_path / "out.npz")
     assert out.is_file() and (tmp_path / "out_paths.png").is_file()
     with np.load(tmp_path / "out.npz") as npz:
         assert npz["returns"].shape == (3, 64) and np.isfinite(npz["returns"]).all()
@@ -78,6 +81,7 @@ def test_generate_from_registry_id(trained, tmp_path):
     (gen,) = rows(root / "wavediff.db", "select train_run_id, status, sampler, network_evals, png_path "
                                          "from generation_runs where epoch is null")
     assert gen == (1, "finished", "ddpm", 50, str(out))  # smoke schedule has 50 training steps
+    assert handoff["generation_run_id"] == rows(root / "wavediff.db", "select max(id) from generation_runs")[0][0]
 
 
 def test_generate_is_reproducible_by_seed(trained, tmp_path):
@@ -105,26 +109,25 @@ def test_generate_is_reproducible_by_seed(trained, tmp_path):
     ("data.transform.tails=box_cox", "tails must be one of None, asinh, lambert_w, quantile"),
 ])
 def test_bad_train_input_is_one_line(tmp_path, override, message):
-    proc = run_script("train.py", "experiment=smoke", f"paths.output_root={tmp_path}", override, cwd=tmp_path)
-    assert proc.returncode != 0
-    assert message in proc.stderr
-    assert "Traceback" not in proc.stderr
+    ran = run_cli("train", "experiment=smoke", f"paths.output_root={tmp_path}", override)
+    assert ran.code != 0
+    assert message in ran.err and ran.err.count("\n") == 1, ran.err
+    assert "Traceback" not in ran.err
     db = tmp_path / "wavediff.db"
     if db.exists():  # nothing was started, so nothing may be left "running"
         assert rows(db, "select count(*) from train_runs where status='running'") == [(0,)]
 
 
 def test_missing_checkpoint_is_one_line(tmp_path):
-    proc = run_script("generate.py", f"checkpoint={tmp_path / 'none.ckpt'}", f"paths.output_root={tmp_path}",
-                      cwd=tmp_path)
-    assert proc.returncode != 0
-    assert proc.stderr.strip().splitlines() == [f"error: checkpoint not found: {tmp_path / 'none.ckpt'}"]
+    ran = run_cli("generate", f"checkpoint={tmp_path / 'none.ckpt'}", f"paths.output_root={tmp_path}")
+    assert ran.code != 0
+    assert ran.err.strip().splitlines() == [f"error: checkpoint not found: {tmp_path / 'none.ckpt'}"]
 
 
 def test_failure_after_start_leaves_row_failed(tmp_path):
-    proc = run_script("train.py", "experiment=smoke", f"paths.output_root={tmp_path}",
-                      "model.optimizer._target_=torch.optim.NoSuchOptimizer", cwd=tmp_path)
-    assert proc.returncode != 0
+    ran = run_cli("train", "experiment=smoke", f"paths.output_root={tmp_path}",
+                  "model.optimizer._target_=torch.optim.NoSuchOptimizer")
+    assert ran.code != 0
     ((status, error),) = rows(tmp_path / "wavediff.db", "select status, error from train_runs")
     assert status == "failed" and "NoSuchOptimizer" in error
 
@@ -170,13 +173,15 @@ def test_multirun_two_models(tmp_path):
     assert len(events) == 2 and events[0].parent != events[1].parent
 
 
-def test_simulate_script_writes_seed_csv_and_data_run(tmp_path):
+def test_simulate_script_writes_seed_csv_and_data_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "data" / "index_time_series.csv"
-    proc = run_script("simulate.py", "--days", "1", "--mu", "0.05", "--sigma", "0.2", "--lam", "0.1",
-                      "--jump_mean", "-0.02", "--jump_std", "0.1", "--year", "2022", "--month", "1",
-                      "--seed", "0", "--out", str(out), "--registry-url", f"sqlite:///{tmp_path}/w.db",
-                      cwd=tmp_path, check=True)
-    assert str(out) in proc.stdout
+    ran = run_cli("simulate", "--days", "1", "--mu", "0.05", "--sigma", "0.2", "--lam", "0.1",
+                  "--jump_mean", "-0.02", "--jump_std", "0.1", "--year", "2022", "--month", "1",
+                  "--seed", "0", "--out", str(out), "--registry-url", f"sqlite:///{tmp_path}/w.db")
+    assert ran.code == 0 and str(out) in ran.out
+    assert json.loads(ran.out.strip().splitlines()[-1]) == {"job": "simulate", "data_run_id": 1, "csv": str(out),
+                                                            "source": "mjd", "n_rows": 1440}
     import pandas as pd
 
     bars = pd.read_csv(out, parse_dates=["timestamp"])
@@ -190,9 +195,9 @@ def test_simulate_script_writes_seed_csv_and_data_run(tmp_path):
 
 def test_resume_continues_the_same_run_row_and_tensorboard(tmp_path):
     base = [f"paths.output_root={tmp_path}"]
-    run_script("train.py", "experiment=smoke", *base, cwd=tmp_path, check=True)
-    proc = run_script("train.py", "resume=1", "trainer.max_epochs=2", *base, cwd=tmp_path, check=True)
-    assert "train run 1 finished" in proc.stdout
+    assert run_cli("train", "experiment=smoke", *base).code == 0
+    ran = run_cli("train", "resume=1", "trainer.max_epochs=2", *base)
+    assert ran.code == 0 and "train run 1 finished" in ran.out
     db = tmp_path / "wavediff.db"
     assert rows(db, "select id, status, epochs_completed from train_runs") == [(1, "finished", 2)]
     assert rows(db, "select count(*) from data_runs") == [(1,)]
@@ -205,8 +210,8 @@ def test_resume_continues_the_same_run_row_and_tensorboard(tmp_path):
 
 
 def test_resume_bad_input(tmp_path):
-    proc = run_script("train.py", "resume=5", f"paths.output_root={tmp_path}", cwd=tmp_path)
-    assert proc.returncode != 0 and "error: resume=5: no train run with that id" in proc.stderr
+    ran = run_cli("train", "resume=5", f"paths.output_root={tmp_path}")
+    assert ran.code != 0 and "error: resume=5: no train run with that id" in ran.err
 
 
 def test_sigterm_marks_run_interrupted_and_keeps_a_checkpoint(tmp_path):
@@ -219,23 +224,26 @@ def test_sigterm_marks_run_interrupted_and_keeps_a_checkpoint(tmp_path):
 
 
 def test_conditional_model_generates_the_class_asked_for(tmp_path):
-    run_script("train.py", "experiment=smoke", "model.condition=jumps", f"paths.output_root={tmp_path}",
-               "callbacks.sampling.every_n_epochs=0", cwd=tmp_path, check=True)
+    ran = run_cli("train", "experiment=smoke", "model.condition=jumps", f"paths.output_root={tmp_path}",
+                  "callbacks.sampling.every_n_epochs=0")
+    assert ran.code == 0, ran.err
     db = tmp_path / "wavediff.db"
     before = rows(db, "select count(*) from generation_runs")
     for bad, message in (("condition=3", "condition=3: this model's jumps classes are 0=0 jumps, 1=1 jump, 2=2+ jumps"),
                          ("guidance_scale=-1", "guidance_scale=-1"), ("condition=x", "condition='x'")):
-        proc = run_script("generate.py", "checkpoint=1", "n=2", bad, f"paths.output_root={tmp_path}", cwd=tmp_path)
-        assert proc.returncode != 0 and message in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+        ran = run_cli("generate", "checkpoint=1", "n=2", bad, f"paths.output_root={tmp_path}")
+        assert ran.code != 0 and message in ran.err and ran.err.count("\n") == 1, ran.err
     assert rows(db, "select count(*) from generation_runs") == before  # nothing recorded for bad input
     out = tmp_path / "stress.png"
-    proc = run_script("generate.py", "checkpoint=1", "n=3", "condition=2", "guidance_scale=2", "sampler.steps=2",
-                      f"output_path={out}", f"paths.output_root={tmp_path}", cwd=tmp_path, check=True)
-    assert "2+ jumps: 3" in proc.stdout
+    ran = run_cli("generate", "checkpoint=1", "n=3", "condition=2", "guidance_scale=2", "sampler.steps=2",
+                  f"output_path={out}", f"paths.output_root={tmp_path}")
+    assert ran.code == 0 and "2+ jumps: 3" in ran.out
+    assert json.loads(ran.out.strip().splitlines()[-1])["classes"] == {"0 jumps": 0, "1 jump": 0, "2+ jumps": 3}
     with np.load(tmp_path / "stress.npz") as npz:
         assert npz["labels"].tolist() == [2, 2, 2] and list(npz["class_names"])[2] == "2+ jumps"
-    proc = run_script("generate.py", "checkpoint=1", "n=300", "sampler.steps=1", f"output_path={tmp_path / 'mix.png'}",
-                      f"paths.output_root={tmp_path}", cwd=tmp_path, check=True)
+    ran = run_cli("generate", "checkpoint=1", "n=300", "sampler.steps=1", f"output_path={tmp_path / 'mix.png'}",
+                  f"paths.output_root={tmp_path}")
+    assert ran.code == 0
     import torch
 
     (ckpt,) = tmp_path.glob("train/runs/*/checkpoints/last.ckpt")
@@ -247,7 +255,7 @@ def test_conditional_model_generates_the_class_asked_for(tmp_path):
 
 @pytest.mark.parametrize("data", sorted(p.stem for p in (ROOT / "configs" / "data").glob("*.yaml")))
 def test_smoke_runs_with_every_data_option(smoke_cfg, tmp_path, data):
-    from wavediff.training import train
+    from wavediff.jobs.train import train
 
     extra = ["callbacks=none"]
     if data == "csv":
@@ -255,7 +263,7 @@ def test_smoke_runs_with_every_data_option(smoke_cfg, tmp_path, data):
 
         daily_frame(1000).to_csv(tmp_path / "p.csv", index=False)
         extra += [f"data.path={tmp_path / 'p.csv'}", "model.condition=volatility"]  # conditions on any data
-    metrics = train(smoke_cfg(f"data={data}", *extra))
+    metrics = train(smoke_cfg(f"data={data}", *extra)).metrics
     assert np.isfinite(metrics["val/loss"])
 
 
@@ -263,15 +271,15 @@ def test_bad_splits_fail_before_any_data(tmp_path):
     for override, message in (("data.splits.train=1.5", "fractions must be numbers in [0, 1]"),
                               ("data.splits.train=0.95", "fractions sum to 1.15"),
                               ("data.split_dates={val:2022-02-01,test:2022-01-15}", "split_dates must increase")):
-        proc = run_script("train.py", "experiment=smoke", f"paths.output_root={tmp_path}", override, cwd=tmp_path)
-        assert proc.returncode != 0 and message in proc.stderr and "Traceback" not in proc.stderr
+        ran = run_cli("train", "experiment=smoke", f"paths.output_root={tmp_path}", override)
+        assert ran.code != 0 and message in ran.err and "Traceback" not in ran.err
     assert not (tmp_path / "cache").exists() and not (tmp_path / "wavediff.db").exists()
 
 
 def test_unwritable_output_root_is_one_line(tmp_path):
-    proc = run_script("train.py", "experiment=smoke", "paths.output_root=/proc/wavediff", cwd=tmp_path)
-    assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip() == "error: paths.output_root=/proc/wavediff: cannot create it (No such file or directory)"
+    ran = run_cli("train", "experiment=smoke", "paths.output_root=/proc/wavediff")
+    assert ran.code != 0 and "Traceback" not in ran.err
+    assert ran.err.strip() == "error: paths.output_root=/proc/wavediff: cannot create it (No such file or directory)"
 
 
 def test_disk_errors_during_a_run_are_one_line_and_the_row_failed(tmp_path, capsys):
@@ -296,12 +304,10 @@ def test_disk_errors_during_a_run_are_one_line_and_the_row_failed(tmp_path, caps
 
 
 def test_start_up_has_no_migration_chatter_or_adverts(tmp_path):
-    first = run_script("train.py", "experiment=smoke", "callbacks=none", f"paths.output_root={tmp_path}",
-                       cwd=tmp_path, check=True)
-    second = run_script("train.py", "experiment=smoke", "callbacks=none", f"paths.output_root={tmp_path}",
-                        cwd=tmp_path, check=True)
-    for proc in (first, second):
-        text = proc.stdout + proc.stderr
-        assert "alembic" not in text and "litlogger" not in text
-    assert "registry: schema new -> " in first.stdout + first.stderr
-    assert "registry: schema" not in second.stdout + second.stderr
+    runs = [run_cli("train", "experiment=smoke", "callbacks=none", "trainer.limit_train_batches=1",
+                    "trainer.limit_val_batches=1", f"paths.output_root={tmp_path}") for _ in range(2)]
+    for ran in runs:
+        assert ran.code == 0
+        assert "alembic" not in ran.out + ran.err and "litlogger" not in ran.out + ran.err
+    assert "registry: schema new -> " in runs[0].out + runs[0].err
+    assert "registry: schema" not in runs[1].out + runs[1].err

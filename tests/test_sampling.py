@@ -70,10 +70,10 @@ def test_range_noise_lies_in_the_transform_range_with_unit_variance():
 def test_range_noise_model_trains_and_samples(smoke_cfg):
     from wavediff.errors import ConfigError
     from wavediff.sampling.generate import generate
-    from wavediff.training import train
+    from wavediff.jobs.train import train
 
     cfg = smoke_cfg("model/noise=range", "callbacks.sampling.every_n_epochs=0")
-    train(cfg)
+    train(cfg).metrics
     ckpt = Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
     from wavediff.models.loading import load_module
 

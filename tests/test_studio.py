@@ -20,7 +20,7 @@ LOCAL = "http://127.0.0.1:8000"
 
 
 def settings(**kwargs) -> StudioSettings:
-    return StudioSettings(config_dir=ROOT / "configs", scripts_dir=ROOT / "scripts", **kwargs)
+    return StudioSettings(config_dir=ROOT / "configs", **kwargs)
 
 
 @pytest.fixture

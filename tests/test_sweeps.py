@@ -14,11 +14,12 @@ def rows(db, sql):
         return conn.execute(sql).fetchall()
 
 
+@pytest.mark.slow  # the fast suite runs the joblib launcher in test_a_failing_job_does_not_stop_the_sweep
 @pytest.mark.parametrize("launcher", [["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
                                       ["hydra/launcher=submitit_local"]])
 def test_parallel_launchers_run_two_jobs(tmp_path, launcher):
     run_script("train.py", "-m", *launcher, "experiment=smoke", "model=unet_tiny,unet_small",
-               f"paths.output_root={tmp_path}", cwd=tmp_path, check=True)
+               f"paths.output_root={tmp_path}", cwd=tmp_path, check=True, process=True)
     got = rows(tmp_path / "wavediff.db", "select model_name, status, run_dir from train_runs order by model_name")
     assert [(m, s) for m, s, _ in got] == [("unet_small", "finished"), ("unet_tiny", "finished")]
     assert got[0][2] != got[1][2]  # one run directory each
@@ -29,15 +30,16 @@ def test_parallel_launchers_run_two_jobs(tmp_path, launcher):
 def test_a_failing_job_does_not_stop_the_sweep(tmp_path):
     proc = run_script("train.py", "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "experiment=smoke",
                       "model.optimizer._target_=torch.optim.NoSuchOptimizer,torch.optim.AdamW",
-                      f"paths.output_root={tmp_path}", cwd=tmp_path)
+                      f"paths.output_root={tmp_path}", cwd=tmp_path, process=True)
     assert "error: job failed" in proc.stderr
     statuses = sorted(s for (s,) in rows(tmp_path / "wavediff.db", "select status from train_runs"))
     assert statuses == ["failed", "finished"]
 
 
+@pytest.mark.slow  # two processes on two cores: about 30 s
 def test_ddp_on_cpu_writes_once_and_its_checkpoint_loads(tmp_path):
     run_script("train.py", "experiment=smoke", "trainer=ddp_cpu", "trainer.max_epochs=2",
-               f"paths.output_root={tmp_path}", cwd=tmp_path, check=True)
+               f"paths.output_root={tmp_path}", cwd=tmp_path, check=True, process=True)
     db = tmp_path / "wavediff.db"
     assert rows(db, "select status, epochs_completed from train_runs") == [("finished", 2)]
     assert rows(db, "select count(*) from data_runs") == [(1,)]
@@ -53,7 +55,7 @@ def test_search_space_from_hydra_sweep_syntax():
     import optuna
 
     from wavediff.errors import ConfigError
-    from wavediff.search import distribution
+    from wavediff.jobs.search import distribution
 
     assert distribution("a", "choice(8, 16)") == optuna.distributions.CategoricalDistribution([8, 16])
     assert distribution("a", "range(1, 5)") == optuna.distributions.IntDistribution(1, 4)
@@ -67,7 +69,7 @@ def test_search_space_from_hydra_sweep_syntax():
 def test_optuna_search_counts_failures_and_resumes(tmp_path):
     import optuna
 
-    from wavediff.search import OptunaSearch, storage_for
+    from wavediff.jobs.search import OptunaSearch, storage_for
 
     def study():
         return optuna.create_study(study_name="s", storage=storage_for(None, tmp_path, "s"),

@@ -1,24 +1,5 @@
 """WaveDiff: diffusion models on complex wavelet images of financial time series."""
 
-from typing import Any
+import wavediff.config.resolvers  # noqa: F401  (registers ${on_gpu:...} for every config)
 
-from omegaconf import OmegaConf
-
-
-def _on_gpu(on_gpu: Any, on_cpu: Any, *, _root_: Any = None) -> Any:
-    """``${on_gpu:a,b}`` in configs: ``a`` when the run trains on a GPU, else ``b`` — the one switch
-    between the GPU and the CPU budget (epochs, steps, precision, data size, sampling).
-
-    "On a GPU" means ``trainer.accelerator`` is ``gpu``/``cuda``, or ``auto`` (the default
-    trainer) with a CUDA device visible; configs without a trainer (generate, evaluate) ask CUDA.
-    """
-    import torch
-
-    trainer = _root_.get("trainer") if _root_ is not None else None
-    accelerator = str(trainer.get("accelerator", "auto")) if trainer is not None else "auto"
-    if accelerator in ("gpu", "cuda"):
-        return on_gpu
-    return on_gpu if accelerator == "auto" and torch.cuda.is_available() else on_cpu
-
-
-OmegaConf.register_new_resolver("on_gpu", _on_gpu, replace=True)
+__version__ = "0.4.0"

@@ -2,11 +2,22 @@
 
 
 class WaveDiffError(Exception):
-    """Base class for errors caused by input (config, data, files), not by a bug."""
+    """Base class for errors caused by input (config, data, files), not by a bug.
+
+    ``exit_code`` is the status an entry point exits with (1; 2 for command-line usage errors).
+    """
+
+    exit_code = 1
 
 
 class ConfigError(WaveDiffError):
     """A config value is invalid or inconsistent."""
+
+
+class UsageError(ConfigError):
+    """The command line names a config option, key or environment variable that does not exist."""
+
+    exit_code = 2
 
 
 class DataError(WaveDiffError):
@@ -15,3 +26,10 @@ class DataError(WaveDiffError):
 
 class CheckpointError(WaveDiffError):
     """A checkpoint or registry run cannot be found or loaded."""
+
+
+def require_int(value: object, key: str, minimum: int = 1) -> int:
+    """``value`` if it is an integer >= ``minimum``, else a one-line :class:`ConfigError` naming ``key``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ConfigError(f"{key}={value!r}: must be an integer >= {minimum}")
+    return value

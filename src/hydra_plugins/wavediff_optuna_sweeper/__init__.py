@@ -1,1 +1,1 @@
-"""Hydra sweeper plugin ``hydra/sweeper=wavediff_optuna``: Optuna search (see wavediff.search)."""
+"""Hydra sweeper plugin ``hydra/sweeper=wavediff_optuna``: Optuna search (see wavediff.jobs.search)."""

@@ -1,9 +1,10 @@
-"""Hydra glue for :class:`wavediff.search.OptunaSearch`: config node, launcher, registry row.
+"""Hydra glue for :class:`wavediff.jobs.search.OptunaSearch`: config node, launcher, registry row.
 
 No ``from __future__ import annotations`` here: Hydra imports plugin modules in a way that
 string annotations of the config dataclass cannot be resolved.
 """
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -14,6 +15,8 @@ from hydra.core.utils import JobStatus
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,9 +65,9 @@ class WaveDiffOptunaSweeper(Sweeper):
         import optuna
         from hydra.utils import instantiate
 
-        from wavediff.registry.store import Registry, git_commit
+        from wavediff.jobs.recorder import RunRecorder
+        from wavediff.jobs.search import OptunaSearch, storage_for, write_results
         from wavediff.registry.tables import SweepRun
-        from wavediff.search import OptunaSearch, storage_for, write_results
 
         cfg = self.config
         sweep_dir = Path(cfg.hydra.sweep.dir)
@@ -76,20 +79,20 @@ class WaveDiffOptunaSweeper(Sweeper):
                                     direction=self.direction, load_if_exists=True)
         search = OptunaSearch(study, {**self.params, **_cli_params(arguments)}, self.n_trials, self.n_jobs)
         fixed = [a for a in arguments if a.split("=", 1)[0] not in search.space]
-        registry = Registry(cfg.registry.url, cfg.registry.get("artifacts_root"))
+        recorder = RunRecorder.from_config(cfg)
         results_path = sweep_dir / "optimization_results.yaml"
-        with registry.track(SweepRun, study_name=self.study_name, storage=str(self.storage or "journal"),
-                            objective=cfg.get("optimized_metric"), direction=self.direction,
-                            n_trials=self.n_trials, git_commit=git_commit(Path(__file__).parent),
-                            config=OmegaConf.to_container(cfg.hydra.sweeper, resolve=True)) as row_id:
+        with recorder.sweep_run(study_name=self.study_name, storage=str(self.storage or "journal"),
+                                objective=cfg.get("optimized_metric"), direction=self.direction,
+                                n_trials=self.n_trials,
+                                config=OmegaConf.to_container(cfg.hydra.sweeper, resolve=True)) as row_id:
             search.run(fixed, self._launch)
             results = search.results()
             write_results(results, results_path)
-            registry.update(SweepRun, row_id, n_complete=results["n_complete"], best_value=results["best_value"],
+            recorder.update(SweepRun, row_id, n_complete=results["n_complete"], best_value=results["best_value"],
                             best_params=results["best_params"], results_path=str(results_path))
-        print(f"sweep run {row_id}: best {cfg.get('optimized_metric')} = {results['best_value']} "
-              f"with {results['best_params']} ({results['n_complete']}/{results['n_trials']} trials complete)\n"
-              f"  results {results_path}", flush=True)
+        log.info("sweep run %s: best %s = %s with %s (%s/%s trials complete); results %s", row_id,
+                 cfg.get("optimized_metric"), results["best_value"], results["best_params"],
+                 results["n_complete"], results["n_trials"], results_path)
 
 
 def _cli_params(arguments: List[str]) -> Dict[str, str]:

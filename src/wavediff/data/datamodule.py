@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,9 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from wavediff.data.labels import WindowLabels, build_labels
 from wavediff.data.sources import PriceData
-from wavediff.data.windows import date_split, sliding_windows, time_split
-from wavediff.errors import DataError
-from wavediff.hashing import config_hash
+from wavediff.data.windows import check_split_dates, check_splits, date_split, sliding_windows, time_split
+from wavediff.errors import DataError, require_int
+from wavediff.utils import atomic_path, config_hash
 from wavediff.transforms import build_representation
 
 
@@ -60,6 +59,14 @@ class WaveletDataModule(L.LightningDataModule):
                  num_workers: int = 0, encode_batch_size: int = 512, cache_dir: str | None = None,
                  condition: str | None = None) -> None:
         super().__init__()
+        # Checked here, before anything is simulated or read (the training job builds one first).
+        require_int(window_size, "data.window_size", 16)
+        require_int(stride, "data.stride")
+        require_int(batch_size, "data.batch_size")
+        if split_dates:
+            check_split_dates(split_dates)
+        else:
+            check_splits(dict(splits or {"train": 0.8, "val": 0.1, "test": 0.1}))
         self.source = source
         self.labeler: WindowLabels | None = build_labels(condition)
         if self.labeler is not None and self.labeler.needs_jumps and not getattr(source, "records_jumps", False):
@@ -124,12 +131,10 @@ class WaveletDataModule(L.LightningDataModule):
         return True
 
     def _save_cache(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        torch.save({"windows": self.windows, "images": self.images, "jumps": self.jumps,
-                    "representation": self.representation.state_dict(),
-                    "description": self._description}, tmp)
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            torch.save({"windows": self.windows, "images": self.images, "jumps": self.jumps,
+                        "representation": self.representation.state_dict(),
+                        "description": self._description}, tmp)
 
     def _build(self) -> None:
         self.price_data = self.source.load()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from wavediff.data.sources import PriceData
+from wavediff.utils import atomic_path
 
 # The seed's CSV format (a simulator's jump counts stay in memory, for model.condition=jumps)
 OHLCV_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
@@ -14,11 +14,6 @@ OHLCV_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 def write_bars_csv(data: PriceData, out: Path) -> Path:
     """Write ``timestamp, open, high, low, close, volume`` to ``out`` (complete or not at all)."""
     out = Path(out).expanduser().resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(out) as tmp:
         data.bars[list(OHLCV_COLUMNS)].to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S")
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return out

@@ -14,8 +14,8 @@ from omegaconf import DictConfig, OmegaConf
 from torch import Tensor
 
 from wavediff.data.labels import WindowLabels, build_labels
-from wavediff.errors import ConfigError
-from wavediff.instantiation import instantiate
+from wavediff.errors import ConfigError, require_int
+from wavediff.config.instantiate import instantiate
 from wavediff.models.ema import make_ema
 from wavediff.models.noise import Noise, build_noise, check_noise_fits
 from wavediff.models.parameterization import Parameterization
@@ -81,8 +81,7 @@ class DiffusionModule(L.LightningModule):
             representation = build_representation(_plain(representation))
         labeler = condition if isinstance(condition, WindowLabels) or condition is None else \
             build_labels(_plain(condition))
-        if not 0.0 <= cond_drop_prob < 1.0:
-            raise ConfigError(f"model.cond_drop_prob={cond_drop_prob}: must be in [0, 1)")
+        self.check_arguments(noise_scheduler, optimizer, representation, noise, prediction, cond_drop_prob, compile)
         self.save_hyperparameters(ignore=["representation", "condition"])
         self.hparams["representation"] = representation.config()
         self.hparams["condition"] = labeler.config() if labeler is not None else None
@@ -93,19 +92,34 @@ class DiffusionModule(L.LightningModule):
         self.labeler = labeler
         self.parameterization = Parameterization(prediction)
         self.noise: Noise = build_noise(self.hparams.noise)
-        check_noise_fits(self.noise, representation)
         net_cfg = {"_target_": DEFAULT_NET, **self.hparams.net}
         self.net = instantiate(net_cfg, "model.net", image_shape=tuple(representation.image_shape),
                                num_classes=labeler.num_classes if labeler is not None else 0)
         self.ema_net = make_ema(self.net, ema_decay)
         if compile:
-            if compile is not True and compile not in COMPILE_MODES:
-                raise ConfigError(f"model.compile={compile!r}: true, false or one of {', '.join(COMPILE_MODES)}")
             self.net.compile(**({} if compile is True else {"mode": compile}))
         self.noise_scheduler = DDPMScheduler(**{**self.hparams.noise_scheduler, "prediction_type": prediction})
         # The schedule as a buffer: on the module's device, no host copy per training step.
         self.register_buffer("alphas_cumprod", self.noise_scheduler.alphas_cumprod.clone().float(),
                              persistent=False)
+
+    @staticmethod
+    def check_arguments(noise_scheduler: Mapping[str, Any], optimizer: Mapping[str, Any],
+                        representation: Representation, noise: Mapping[str, Any] | str = "white",
+                        prediction: str = "epsilon", cond_drop_prob: float = 0.1, compile: bool | str = False,
+                        **_: Any) -> None:
+        """The constructor's checks, without building the network: one-line :class:`ConfigError`
+        for the first bad argument (the training job calls this before any data is made)."""
+        lr = optimizer.get("lr", 1e-3)  # absent: the optimizer's own default
+        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or lr <= 0:
+            raise ConfigError(f"model.optimizer.lr={lr!r}: must be a positive number")
+        require_int(noise_scheduler.get("num_train_timesteps", 1000), "model.noise_scheduler.num_train_timesteps", 2)
+        if not isinstance(cond_drop_prob, (int, float)) or not 0.0 <= cond_drop_prob < 1.0:
+            raise ConfigError(f"model.cond_drop_prob={cond_drop_prob!r}: must be in [0, 1)")
+        if compile not in (True, False) and compile not in COMPILE_MODES:
+            raise ConfigError(f"model.compile={compile!r}: true, false or one of {', '.join(COMPILE_MODES)}")
+        Parameterization(prediction)
+        check_noise_fits(build_noise(_plain(noise)), representation)
 
     @property
     def image_shape(self) -> tuple[int, ...]:

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from wavediff.errors import ConfigError
-from wavediff.instantiation import instantiate
+from wavediff.config.instantiate import instantiate
 from wavediff.transforms.base import Representation, gaussian
 
 

@@ -18,11 +18,18 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from wavediff.errors import WaveDiffError
-from wavediff.hashing import config_hash
+from wavediff.utils import config_hash
 from wavediff.registry.migrate import upgrade
 from wavediff.registry.tables import DataRun, GenerationRun, Metric, SweepRun, TrainRun, utcnow
 
 RunT = TypeVar("RunT", DataRun, TrainRun, GenerationRun, SweepRun)
+
+DB_NAME = "wavediff.db"  # the SQLite file under an outputs root
+
+
+def default_url(output_root: str | os.PathLike = "outputs") -> str:
+    """The default registry: ``sqlite:///<output_root>/wavediff.db``."""
+    return f"sqlite:///{Path(output_root) / DB_NAME}"
 
 
 class RegistryError(WaveDiffError):
@@ -107,6 +114,12 @@ class Registry:
             database = make_url(self.url).database if self.engine.dialect.name == "sqlite" else None
             artifacts_root = Path(database).parent if database and database != ":memory:" else Path("outputs")
         self.artifacts_root = Path(artifacts_root).expanduser().resolve()
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> "Registry":
+        """The registry a composed config names: ``registry.url`` and ``registry.artifacts_root``."""
+        node = cfg.get("registry") or {}
+        return cls(node.get("url") or default_url(), node.get("artifacts_root"))
 
     def stored_path(self, value: str | os.PathLike) -> str:
         """``value`` relative to the artifacts root if it lies inside it, else absolute."""

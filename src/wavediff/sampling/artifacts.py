@@ -13,6 +13,7 @@ import torch
 from wavediff.sampling.generate import Samples
 from wavediff.transforms.base import Representation
 from wavediff.transforms.render import paths_figure, save_figure, scalogram_figure
+from wavediff.utils import atomic_path
 
 
 @dataclass
@@ -65,14 +66,13 @@ def write_sample_artifacts(samples: Samples, representation: Representation,
     paths_rgb = save_figure(paths_figure(samples.prices.numpy(), real_prices,
                                          title=f"{title} price paths".strip()), paths_png)
     summary = summarize(samples)
-    tmp = npz.with_name(npz.stem + ".tmp.npz")
-    np.savez_compressed(
-        tmp, returns=samples.returns.numpy(), prices=samples.prices.numpy(),
-        images=samples.images.numpy(), reprojection_error=samples.reprojection_error.numpy(),
-        start_price=float(samples.prices[0, 0]) if len(samples.prices) else float("nan"),
-        summary=json.dumps(summary),
-        **({"labels": samples.labels.numpy(), "class_names": np.array(samples.class_names)}
-           if samples.labels is not None else {}),
-    )
-    tmp.replace(npz)
+    with atomic_path(npz) as tmp:
+        np.savez_compressed(
+            tmp, returns=samples.returns.numpy(), prices=samples.prices.numpy(),
+            images=samples.images.numpy(), reprojection_error=samples.reprojection_error.numpy(),
+            start_price=float(samples.prices[0, 0]) if len(samples.prices) else float("nan"),
+            summary=json.dumps(summary),
+            **({"labels": samples.labels.numpy(), "class_names": np.array(samples.class_names)}
+               if samples.labels is not None else {}),
+        )
     return SampleArtifacts(scalogram_png, paths_png, npz, scalogram_rgb, paths_rgb, summary)

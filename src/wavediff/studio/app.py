@@ -1,8 +1,8 @@
 """The Studio's HTTP API (FastAPI, docs at ``/docs``) and the page that uses it.
 
-Everything it does goes through what already exists: simulators + ``simulate_to_csv`` for data,
-``scripts/train.py`` and ``scripts/generate.py`` subprocesses for training and sampling, and the
-registry for every list. It only reads files under its outputs root. One router per panel
+Everything it does goes through what already exists: simulators + ``export_prices`` for data,
+``python -m wavediff train`` and ``generate`` subprocesses (the installed entry points) for
+training and sampling, and the registry for every list. It only reads files under its outputs root. One router per panel
 (:mod:`wavediff.studio.panels`); who may call it is decided by :mod:`wavediff.studio.security`.
 """
 
@@ -35,13 +35,12 @@ def create_app(settings: StudioSettings | None = None) -> FastAPI:
     settings = settings or StudioSettings()
     check_bind(settings.host, settings.token)
     root = settings.output_root = Path(settings.output_root).resolve()
-    settings.config_dir, settings.scripts_dir = Path(settings.config_dir).resolve(), Path(settings.scripts_dir).resolve()
+    settings.config_dir = Path(settings.config_dir).resolve()
     root.mkdir(parents=True, exist_ok=True)
-    for needed in (settings.config_dir / "train.yaml", settings.scripts_dir / "train.py"):
-        if not needed.is_file():
-            raise FileNotFoundError(f"the Studio runs from a WaveDiff checkout; missing {needed}")
+    if not (settings.config_dir / "train.yaml").is_file():
+        raise FileNotFoundError(f"no train.yaml in the Studio's config_dir {settings.config_dir}")
     registry = Registry(settings.registry_url, root)
-    jobs = JobManager(root, settings.registry_url, settings.scripts_dir / "train.py", settings.max_concurrent)
+    jobs = JobManager(root, settings.registry_url, settings.config_dir, settings.max_concurrent)
     ctx = StudioContext(settings, registry, jobs)
 
     @asynccontextmanager

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException
 
 from wavediff.registry.queries import row_dict
-from wavediff.registry.store import PATH_COLUMNS, Registry
+from wavediff.config.compose import config_dir
+from wavediff.registry.store import PATH_COLUMNS, Registry, default_url
 from wavediff.studio.jobs import JobManager
 
 
 @dataclass
 class StudioSettings:
     """Where the Studio reads and writes. ``output_root`` holds runs, the registry and logs;
-    ``config_dir`` and ``scripts_dir`` are a WaveDiff checkout's (``scripts/studio.py`` passes its own)."""
+    ``config_dir`` is the configs the jobs it starts use (default: the installed ones)."""
 
     output_root: Path = Path("outputs")
-    config_dir: Path = Path("configs")
-    scripts_dir: Path = Path("scripts")
+    config_dir: Path = field(default_factory=config_dir)
     max_concurrent: int = 1
     generate_timeout_s: float = 900.0
     host: str = "127.0.0.1"  # the address it binds: loopback unless a token is set
@@ -29,7 +29,7 @@ class StudioSettings:
 
     @property
     def registry_url(self) -> str:
-        return f"sqlite:///{self.output_root / 'wavediff.db'}"
+        return default_url(self.output_root)
 
 
 @dataclass

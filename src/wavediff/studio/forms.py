@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from wavediff.data.simulators import SIMULATORS, STYLIZED_FACTS
-from wavediff.cli import compose_config, unknown_choice
+from wavediff.config.compose import compose_config, unknown_choice
 from wavediff.errors import ConfigError
 
 FORM_GROUPS = ("data", "transform", "model", "model/net", "model/noise", "sampler", "trainer")
@@ -67,11 +67,11 @@ def validate_train_overrides(overrides: list[str], config_dir: Path) -> dict[str
     """
     from omegaconf import OmegaConf
 
-    from wavediff.config_checks import check_train_config
+    from wavediff.config.checks import check_train_config
 
     check_overrides(overrides, config_dir)
     try:
-        cfg = compose_config(config_dir, "train", overrides)
+        cfg = compose_config("train", overrides, config_dir)
         check_train_config(cfg)
         return OmegaConf.to_container(cfg, resolve=False)
     except ConfigError as exc:

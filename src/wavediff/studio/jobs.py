@@ -1,4 +1,4 @@
-"""Training runs started by the Studio: ``scripts/train.py`` subprocesses with their log files."""
+"""Training runs started by the Studio: ``python -m wavediff train`` subprocesses with their log files."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class TrainJob:
     id: int
     overrides: list[str]
     log_path: Path
+    run_dir: Path  # the run directory the Studio chose, which the run's registry row records
     process: subprocess.Popen = field(repr=False)
     started_at: float = field(default_factory=time.time)
     stop_requested: bool = False
@@ -42,12 +43,12 @@ class JobManager:
     Args:
         output_root: the Studio's outputs folder (runs, registry, logs under ``studio/logs``).
         registry_url: passed to every run so they all write the Studio's registry.
-        train_script: ``scripts/train.py``; max_concurrent: trainings allowed at once.
+        config_dir: the configs every run composes; max_concurrent: trainings allowed at once.
     """
 
-    def __init__(self, output_root: Path, registry_url: str, train_script: Path, max_concurrent: int = 1) -> None:
+    def __init__(self, output_root: Path, registry_url: str, config_dir: Path, max_concurrent: int = 1) -> None:
         self.output_root, self.registry_url = output_root, registry_url
-        self.train_script, self.max_concurrent = train_script, max_concurrent
+        self.config_dir, self.max_concurrent = config_dir, max_concurrent
         self.jobs: dict[int, TrainJob] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -57,15 +58,17 @@ class JobManager:
             if sum(j.running for j in self.jobs.values()) >= self.max_concurrent:
                 raise TooManyJobs(f"{self.max_concurrent} training run(s) already running; stop one or wait")
             job_id = next(self._ids)
-            log_path = self.output_root / "studio" / "logs" / f"train-{int(time.time())}-{job_id}.log"
+            stamp = f"{time.strftime('%Y-%m-%d_%H-%M-%S')}-{job_id}"
+            log_path = self.output_root / "studio" / "logs" / f"train-{stamp}.log"
             log_path.parent.mkdir(parents=True, exist_ok=True)
-            args = [sys.executable, str(self.train_script), *overrides,
+            run_dir = self.output_root / "train" / "runs" / f"studio-{stamp}"
+            args = [sys.executable, "-m", "wavediff", "train", *overrides,
                     f"paths.output_root={self.output_root}", f"registry.url={self.registry_url}",
-                    "trainer.enable_progress_bar=false"]
+                    "trainer.enable_progress_bar=false", f"hydra.run.dir={run_dir}"]
             with open(log_path, "wb") as log:
                 process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                           cwd=self.train_script.parent.parent, env=_env())
-            job = TrainJob(job_id, list(overrides), log_path, process)
+                                           cwd=self.output_root, env=_env(self.config_dir))
+            job = TrainJob(job_id, list(overrides), log_path, run_dir, process)
             self.jobs[job_id] = job
             return job
 
@@ -112,7 +115,7 @@ class JobManager:
                     time.sleep(poll)
 
 
-def _env() -> dict[str, str]:
+def _env(config_dir: Path) -> dict[str, str]:
     import os
 
-    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "WAVEDIFF_CONFIG_DIR": str(config_dir)}

@@ -1,8 +1,9 @@
-"""Complex (analytic) Morlet continuous wavelet transform with an exact least-squares inverse.
+"""Complex (analytic) continuous wavelet transform with an exact least-squares inverse.
 
 The transform is a bank of filters applied in the Fourier domain with ``torch.fft``, for a whole
 batch of windows at once. Row ``i`` of the image is the complex coefficient sequence of filter
-``i``; rows ``0 .. S-2`` are analytic Morlet wavelets from the finest scale to the coarsest, and
+``i``; rows ``0 .. S-2`` are analytic wavelets (Morlet by default; Paul and DoG in
+:mod:`wavediff.transforms.wavelets`) from the finest scale to the coarsest, and
 the last row is a low-pass (scaling-function) channel that keeps the mean and the frequencies
 below the coarsest wavelet. Real and imaginary parts are the two image channels, so a series and
 its negative give different images (a magnitude scalogram would not).
@@ -20,17 +21,20 @@ import math
 import torch
 from torch import Tensor, nn
 
+from wavediff.transforms.wavelets import AnalyticWavelet
 
-def morlet_scales(num_wavelets: int, min_scale: float, max_scale: float) -> Tensor:
+
+def log_scales(num_wavelets: int, min_scale: float, max_scale: float) -> Tensor:
     """Log-spaced wavelet scales in samples, finest first. Returns ``(num_wavelets,)``."""
     return torch.logspace(math.log10(min_scale), math.log10(max_scale), num_wavelets, dtype=torch.float64)
 
 
-def morlet_filter_bank(
-    window_size: int, num_scales: int, omega0: float = 6.0, min_scale: float = 2.0,
+def filter_bank(
+    window_size: int, num_scales: int, wavelet: AnalyticWavelet | None = None, min_scale: float = 2.0,
     max_scale: float | None = None,
 ) -> Tensor:
-    """Fourier-domain filters of the analytic Morlet bank plus a low-pass row.
+    """Fourier-domain filters of an analytic wavelet bank (Morlet, omega0 = 6, by default) plus a
+    low-pass row.
 
     Returns real ``(num_scales, window_size // 2 + 1)`` float64 responses at the non-negative
     frequencies ``omega_k = 2 pi k / window_size`` (rad/sample); negative frequencies are zero
@@ -43,8 +47,8 @@ def morlet_filter_bank(
     if not 0 < min_scale < max_scale:
         raise ValueError(f"need 0 < min_scale < max_scale, got {min_scale} and {max_scale}")
     omega = 2 * math.pi * torch.arange(window_size // 2 + 1, dtype=torch.float64) / window_size
-    scales = morlet_scales(num_scales - 1, min_scale, max_scale)
-    psi = torch.exp(-0.5 * (scales[:, None] * omega[None, :] - omega0) ** 2)
+    scales = log_scales(num_scales - 1, min_scale, max_scale)
+    psi = (wavelet or AnalyticWavelet()).spectrum(scales[:, None] * omega[None, :])
     psi[:, 0] = 0.0  # analytic wavelets carry no DC; the low-pass row keeps the mean
     energy = (psi**2).sum(0)
     psi = psi / energy.max().sqrt()
@@ -56,30 +60,33 @@ def morlet_filter_bank(
     return torch.cat([psi, phi[None, :]], dim=0)
 
 
-class MorletCWT(nn.Module):
-    """Batched analytic Morlet CWT ``(B, T) -> (B, 2, S, T)`` and its exact inverse.
+class AnalyticCWT(nn.Module):
+    """Batched analytic-wavelet CWT ``(B, T) -> (B, 2, S, T)`` and its exact inverse.
 
     Args:
         window_size: ``T``, samples per window.
         num_scales: ``S``, image rows: ``S - 1`` wavelet scales (finest first) and one low-pass row.
         omega0: Morlet centre frequency (rad per unit scale); 6 is the usual choice.
-        min_scale: finest wavelet scale in samples (2 puts its peak near Nyquist for omega0=6).
+        min_scale: finest wavelet scale in samples (2 puts its peak near Nyquist).
         max_scale: coarsest wavelet scale in samples; default ``window_size / 8``.
+        wavelet: ``morlet`` (default), ``paul`` or ``dog``, optionally with the order (``paul4``).
+        order: order of a Paul or DoG wavelet (default 4 and 2).
     """
 
     channels = 2
 
     def __init__(
         self, window_size: int, num_scales: int, omega0: float = 6.0, min_scale: float = 2.0,
-        max_scale: float | None = None,
+        max_scale: float | None = None, wavelet: str = "morlet", order: int | None = None,
     ) -> None:
         super().__init__()
         self.window_size = int(window_size)
         self.num_scales = int(num_scales)
+        self.wavelet = AnalyticWavelet.parse(wavelet, float(omega0), order)
         self.omega0 = float(omega0)
         self.min_scale = float(min_scale)
         self.max_scale = float(max_scale) if max_scale is not None else window_size / 8
-        filters = morlet_filter_bank(window_size, num_scales, omega0, min_scale, self.max_scale)
+        filters = filter_bank(window_size, num_scales, self.wavelet, min_scale, self.max_scale)
         energy = (filters**2).sum(0)
         if float(energy.min()) < 1e-6:
             raise ValueError("filter bank leaves frequencies uncovered; widen the scale range")
@@ -93,7 +100,7 @@ class MorletCWT(nn.Module):
         return (self.channels, self.num_scales, self.window_size)
 
     def extra_repr(self) -> str:
-        return (f"window_size={self.window_size}, num_scales={self.num_scales}, omega0={self.omega0}, "
+        return (f"window_size={self.window_size}, num_scales={self.num_scales}, wavelet={self.wavelet}, "
                 f"scales=[{self.min_scale:g}, {self.max_scale:g}]")
 
     def forward(self, series: Tensor) -> Tensor:
@@ -125,7 +132,8 @@ class MorletCWT(nn.Module):
         return torch.sqrt(images[:, 0] ** 2 + images[:, 1] ** 2)
 
 
-def period_labels(cwt: MorletCWT) -> list[str]:
-    """Wavelet period in bars (``2 pi s / omega0``) per image row, and ``low-pass`` for the last row."""
-    periods = 2 * math.pi * morlet_scales(cwt.num_scales - 1, cwt.min_scale, cwt.max_scale).numpy() / cwt.omega0
+def period_labels(cwt: AnalyticCWT) -> list[str]:
+    """Wavelet period in bars (``2 pi s / centre``) per image row, and ``low-pass`` for the last row."""
+    scales = log_scales(cwt.num_scales - 1, cwt.min_scale, cwt.max_scale).numpy()
+    periods = 2 * math.pi * scales / cwt.wavelet.centre
     return [f"{p:.0f}" if p >= 10 else f"{p:.1f}" for p in periods] + ["low-pass"]

@@ -2,8 +2,8 @@
 min-max scaling, bilinear resize to a square image; inverted by phase (sign) retrieval.
 
 Forward, for windows ``(B, T)``: ``W_s = x * psi_s`` with the real ``morl`` wavelet
-``psi(t) = exp(-t^2 / 2) cos(5 t)`` at linear scales ``1..S`` (as ``pywt.cwt(x, arange(1, S + 1),
-"morl")``, computed as one batched FFT filter bank), ``|W|`` -> per-window min-max to [-1, 1]
+``psi(t) = exp(-t^2 / 2) cos(5 t)`` (or ``mexh``) at linear scales ``1..S`` (as
+``pywt.cwt(x, arange(1, S + 1), "morl")``, computed as one batched FFT filter bank), ``|W|`` -> per-window min-max to [-1, 1]
 -> resize ``(S, T) -> (H, H)``. One image channel.
 
 What it loses, and how :meth:`MagnitudeScalogram.decode` gets a series back anyway:
@@ -26,22 +26,36 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from wavediff.errors import require_int
 from wavediff.transforms.base import Representation
 
-MORL_CENTRE = 5.0  # rad per unit scale, pywt's "morl"
+def _morl(w: Tensor) -> Tensor:
+    """pywt's ``morl``, ``exp(-t^2 / 2) cos(5 t)``: two Gaussians at +-5 rad per unit scale."""
+    return math.sqrt(math.pi / 2) * (torch.exp(-0.5 * (w - 5.0) ** 2) + torch.exp(-0.5 * (w + 5.0) ** 2))
 
 
-def real_morlet_bank(window_size: int, num_scales: int) -> Tensor:
-    """Fourier responses ``(S, T // 2 + 1)`` of the real Morlet at scales ``1..S`` (float64).
+def _mexh(w: Tensor) -> Tensor:
+    """pywt's ``mexh`` (Mexican hat, the second derivative of a Gaussian): peak at sqrt(2)."""
+    return math.sqrt(2 * math.pi) * w**2 * torch.exp(-0.5 * w**2)
 
-    ``psi_hat(w) = sqrt(pi / 2) (exp(-(w - 5)^2 / 2) + exp(-(w + 5)^2 / 2))``; scale ``s`` gives
-    ``sqrt(s) psi_hat(s w)``, the L2-normalised wavelet of the CWT (``1 / sqrt(s)`` in time).
+
+# pywt names of the real wavelets whose Fourier response is known in closed form, and the
+# centre (rad per unit scale) that turns a scale into a period
+REAL_WAVELETS = {"morl": (_morl, 5.0), "mexh": (_mexh, math.sqrt(2))}
+
+
+def real_wavelet_bank(window_size: int, num_scales: int, wavelet: str = "morl") -> Tensor:
+    """Fourier responses ``(S, T // 2 + 1)`` of a real wavelet at scales ``1..S`` (float64).
+
+    Scale ``s`` gives ``sqrt(s) psi_hat(s w)``, the L2-normalised wavelet of the CWT
+    (``1 / sqrt(s)`` in time), as ``pywt.cwt(x, arange(1, S + 1), wavelet)`` computes it.
     """
+    if wavelet not in REAL_WAVELETS:
+        raise ValueError(f"wavelet of the magnitude scalogram must be one of {', '.join(REAL_WAVELETS)}, "
+                         f"got {wavelet!r}")
     omega = 2 * math.pi * torch.arange(window_size // 2 + 1, dtype=torch.float64) / window_size
     scales = torch.arange(1, num_scales + 1, dtype=torch.float64)[:, None]
-    w = scales * omega[None, :]
-    psi = math.sqrt(math.pi / 2) * (torch.exp(-0.5 * (w - MORL_CENTRE) ** 2) + torch.exp(-0.5 * (w + MORL_CENTRE) ** 2))
-    return scales.sqrt() * psi
+    return scales.sqrt() * REAL_WAVELETS[wavelet][0](scales * omega[None, :])
 
 
 class MagnitudeScalogram(Representation):
@@ -57,18 +71,22 @@ class MagnitudeScalogram(Representation):
         project_in_sampling: if true, :meth:`project` maps an image to the image of its decoded
             series (costly: one phase retrieval per sampling step); the seed had no projection,
             so by default it returns the images as they are.
+        wavelet: the pywt name of the real wavelet, ``morl`` (the seed's) or ``mexh``.
     """
 
     kind = "magnitude_scalogram"
     channels = 1
 
     def __init__(self, window_size: int, num_scales: int = 64, image_size: int = 64, retrieval_iters: int = 64,
-                 regularization: float = 1e-3, project_in_sampling: bool = False) -> None:
+                 regularization: float = 1e-3, project_in_sampling: bool = False, wavelet: str = "morl") -> None:
         super().__init__()
+        require_int(num_scales, "data.transform.num_scales", 2)
+        require_int(image_size, "data.transform.image_size", 2)
         self.window_size, self.num_scales, self.image_size = int(window_size), int(num_scales), int(image_size)
         self.retrieval_iters, self.regularization = int(retrieval_iters), float(regularization)
         self.project_in_sampling = bool(project_in_sampling)
-        bank = real_morlet_bank(self.window_size, self.num_scales)
+        self.wavelet = str(wavelet)
+        bank = real_wavelet_bank(self.window_size, self.num_scales, self.wavelet)
         energy = (bank**2).sum(0)
         self.register_buffer("filters", bank.float(), persistent=False)  # (S, F)
         self.register_buffer("dual", (bank / (energy + regularization * energy.max())).float(), persistent=False)
@@ -78,7 +96,8 @@ class MagnitudeScalogram(Representation):
     def config(self) -> dict[str, Any]:
         return {"kind": self.kind, "window_size": self.window_size, "num_scales": self.num_scales,
                 "image_size": self.image_size, "retrieval_iters": self.retrieval_iters,
-                "regularization": self.regularization, "project_in_sampling": self.project_in_sampling}
+                "regularization": self.regularization, "project_in_sampling": self.project_in_sampling,
+                "wavelet": self.wavelet}
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -145,4 +164,5 @@ class MagnitudeScalogram(Representation):
     def row_labels(self) -> list[str]:
         """Period in bars of each image row (rows resample scales ``1..S`` linearly)."""
         scales = torch.linspace(1, self.num_scales, self.image_size)
-        return [f"{2 * math.pi * s / MORL_CENTRE:.1f}" for s in scales.tolist()]
+        centre = REAL_WAVELETS[self.wavelet][1]
+        return [f"{2 * math.pi * s / centre:.1f}" for s in scales.tolist()]

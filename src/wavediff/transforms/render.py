@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from wavediff.utils import atomic_path  # noqa: E402
+
 
 
 def scalogram_figure(magnitudes: np.ndarray, labels: list[str], title: str = "",
@@ -62,10 +64,8 @@ def paths_figure(generated_prices: np.ndarray, real_prices: np.ndarray | None = 
 
 def save_figure(fig: Figure, path: Path) -> np.ndarray:
     """Write ``fig`` as PNG (atomically) and return it as an RGB array ``(H, W, 3)`` uint8."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=100)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100)
     fig.canvas.draw()
     rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
     plt.close(fig)

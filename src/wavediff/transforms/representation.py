@@ -12,9 +12,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from wavediff.data.scaler import StandardScaler
+from wavediff.transforms.scaler import StandardScaler
+from wavediff.errors import require_int
 from wavediff.transforms.base import Representation, gaussian
-from wavediff.transforms.cwt import MorletCWT, period_labels
+from wavediff.transforms.cwt import AnalyticCWT, period_labels
 from wavediff.transforms.tails import LambertWTails, QuantileTails
 
 TAILS = (None, "asinh", "lambert_w", "quantile")
@@ -26,7 +27,8 @@ class WaveletRepresentation(Representation):
     Args:
         window_size: ``T``, returns per window.
         num_scales: ``S``, image rows (``S - 1`` Morlet scales + one low-pass row).
-        omega0, min_scale, max_scale: see :class:`~wavediff.transforms.cwt.MorletCWT`.
+        omega0, min_scale, max_scale, wavelet, order: see :class:`~wavediff.transforms.cwt.AnalyticCWT`
+            (``wavelet``: ``morlet`` by default, ``paul`` or ``dog``).
         tails: what happens to standardised returns ``z`` before the CWT (and is undone after
             the inverse), so that rare jumps of 10 standard deviations become values of about 3
             that the network sees often enough to learn:
@@ -47,8 +49,9 @@ class WaveletRepresentation(Representation):
 
     def __init__(self, window_size: int, num_scales: int, omega0: float = 6.0,
                  min_scale: float = 2.0, max_scale: float | None = None, tail_scale: float | None = None,
-                 tails: str | None = None) -> None:
+                 tails: str | None = None, wavelet: str = "morlet", order: int | None = None) -> None:
         super().__init__()
+        require_int(num_scales, "data.transform.num_scales", 2)
         if tails is None and tail_scale is not None:
             tails = "asinh"
         if tails not in TAILS:
@@ -61,9 +64,9 @@ class WaveletRepresentation(Representation):
         self.tail_scale = float(tail_scale) if tails == "asinh" else None
         # the fitted tail map (its buffers travel in the checkpoint); None for null and asinh
         self.tail_map = {"lambert_w": LambertWTails, "quantile": QuantileTails}.get(tails, lambda: None)()
-        self.cwt = MorletCWT(window_size, num_scales, omega0, min_scale, max_scale)
+        self.cwt = AnalyticCWT(window_size, num_scales, omega0, min_scale, max_scale, wavelet, order)
         self.return_scaler = StandardScaler((1,))
-        self.image_scaler = StandardScaler((MorletCWT.channels, num_scales, 1))
+        self.image_scaler = StandardScaler((AnalyticCWT.channels, num_scales, 1))
         self.register_buffer("tail_limit", torch.tensor(float("inf"), dtype=torch.float64))
         # Per-pixel variance of CWT(white noise) = squared norm of each row's impulse response;
         # fixed by the filters, so computed once (not stored: rebuilt from the arguments).
@@ -76,7 +79,8 @@ class WaveletRepresentation(Representation):
         c = self.cwt
         return {"kind": self.kind, "window_size": c.window_size, "num_scales": c.num_scales,
                 "omega0": c.omega0, "min_scale": c.min_scale, "max_scale": c.max_scale,
-                "tail_scale": self.tail_scale, "tails": self.tails}
+                "tail_scale": self.tail_scale, "tails": self.tails, "wavelet": c.wavelet.name,
+                "order": c.wavelet.order}
 
     def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str, *args: Any, **kwargs: Any) -> None:
         # Checkpoints from before tail compression have no tail_limit: no compression, no limit.

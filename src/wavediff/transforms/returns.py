@@ -11,9 +11,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from wavediff.data.scaler import StandardScaler
+from wavediff.transforms.scaler import StandardScaler
 from wavediff.transforms.base import Representation, gaussian
-from wavediff.transforms.cwt import MorletCWT, period_labels
+from wavediff.transforms.cwt import AnalyticCWT, period_labels
 
 
 class ReturnsRepresentation(Representation):
@@ -31,7 +31,7 @@ class ReturnsRepresentation(Representation):
         super().__init__()
         self.window_size, self.num_scales = int(window_size), int(num_scales)
         self.return_scaler = StandardScaler((1,))
-        self.plot_cwt = MorletCWT(self.window_size, self.num_scales)
+        self.plot_cwt = AnalyticCWT(self.window_size, self.num_scales)
 
     def config(self) -> dict[str, Any]:
         return {"kind": self.kind, "window_size": self.window_size, "num_scales": self.num_scales}

@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from wavediff.data.simulators import SIMULATORS
 from wavediff.errors import WaveDiffError
 from wavediff.registry.tables import DataRun
-from wavediff.simulation import simulate_to_csv
+from wavediff.jobs.recorder import RunRecorder
+from wavediff.jobs.simulate import export_prices
 from wavediff.studio.context import StudioContext, unprocessable
 
 
@@ -43,10 +44,10 @@ def router(ctx: StudioContext) -> APIRouter:
         try:
             source = cls(days=request.days, bar_minutes=request.bar_minutes, start_price=request.start_price,
                          seed=request.seed, **request.params)
-            run_id, _, data = simulate_to_csv(source, out, ctx.registry)
+            result = export_prices(source, out, RunRecorder(ctx.registry))
         except (WaveDiffError, ValueError, TypeError) as exc:
             raise unprocessable(exc) from None
-        return {"id": run_id, "n_rows": len(data.bars), "csv_url": ctx.file_url(out)}
+        return {"id": result.data_run_id, "n_rows": len(result.data.bars), "csv_url": ctx.file_url(out)}
 
     @api.get("/api/data/{run_id}/preview")
     def data_preview(run_id: int, points: int = Query(400, ge=10, le=5000)) -> dict[str, Any]:

@@ -1,8 +1,9 @@
-"""Generate panel: sample from a finished run with ``scripts/generate.py``."""
+"""Generate panel: sample from a finished run with ``wavediff generate``."""
 
 from __future__ import annotations
 
-import re
+import json
+import os
 import subprocess
 import sys
 import time
@@ -24,13 +25,24 @@ class GenerateRequest(BaseModel):
     seed: int = 0
 
 
+def last_json_line(stdout: str) -> dict[str, Any]:
+    """The job's hand-off: the last line of its output that is a JSON object (``{}`` if none)."""
+    for line in reversed(stdout.strip().splitlines()):
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                continue
+    return {}
+
+
 def router(ctx: StudioContext) -> APIRouter:
     api = APIRouter()
     settings = ctx.settings
 
     @api.post("/api/generate")
     def generate(request: GenerateRequest) -> dict[str, Any]:
-        """Sample from a finished training run with scripts/generate.py; returns the generation row."""
+        """Sample from a finished training run with ``wavediff generate``; returns the generation row."""
         run = ctx.registry.get(TrainRun, request.train_run_id)
         if run is None:
             raise unprocessable(f"no train run {request.train_run_id}")
@@ -40,21 +52,22 @@ def router(ctx: StudioContext) -> APIRouter:
             raise unprocessable(f"sampler {request.sampler!r}: not one of configs/sampler/")
         stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**6}"
         out = ctx.root / "studio" / "generations" / f"run{run.id}-{stamp}.png"
-        args = [sys.executable, str(settings.scripts_dir / "generate.py"), f"checkpoint={run.id}",
+        args = [sys.executable, "-m", "wavediff", "generate", f"checkpoint={run.id}",
                 f"n={request.n}", f"sampler={request.sampler}", f"seed={request.seed}", f"output_path={out}",
                 f"paths.output_root={ctx.root}", f"registry.url={settings.registry_url}"]
         if request.steps is not None:
             args.append(f"sampler.steps={request.steps}")
         try:
             proc = subprocess.run(args, capture_output=True, text=True, timeout=settings.generate_timeout_s,
-                                  cwd=settings.scripts_dir.parent, stdin=subprocess.DEVNULL)
+                                  cwd=ctx.root, stdin=subprocess.DEVNULL,
+                                  env={**os.environ, "WAVEDIFF_CONFIG_DIR": str(settings.config_dir)})
         except subprocess.TimeoutExpired:
             raise HTTPException(504, f"generation took longer than {settings.generate_timeout_s:.0f} s") from None
-        match = re.search(r"generation run (\d+)", proc.stdout)
-        if proc.returncode != 0 or match is None:
+        handoff = last_json_line(proc.stdout)
+        if proc.returncode != 0 or handoff.get("generation_run_id") is None:
             lines = [ln for ln in proc.stderr.strip().splitlines() if ln.startswith("error:")] or \
                 proc.stderr.strip().splitlines()[-1:] or ["generate.py failed"]
             raise HTTPException(500, lines[-1])
-        return ctx.public(ctx.registry.get(GenerationRun, int(match.group(1))))
+        return ctx.public(ctx.registry.get(GenerationRun, int(handoff["generation_run_id"])))
 
     return api

@@ -1,32 +1,22 @@
-"""Train panel: validated overrides -> a ``scripts/train.py`` subprocess, its live log, stop."""
+"""Train panel: validated overrides -> a ``wavediff train`` subprocess, its live log, stop."""
 
 from __future__ import annotations
 
-import socket
-from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from wavediff.registry.tables import DataRun, TrainRun
 from wavediff.studio.context import StudioContext, unprocessable
 from wavediff.studio.forms import StudioInputError, validate_train_overrides
 from wavediff.studio.jobs import TooManyJobs, TrainJob
 
-HOST = socket.gethostname()
-
-
 class TrainRequest(BaseModel):
     overrides: list[str] = Field(default_factory=list, max_length=64)
     # Train on the CSV of this data run (Data panel): adds data=csv data.path=<its file>.
     data_run_id: int | None = None
-
-
-def _utc(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
 
 
 def router(ctx: StudioContext) -> APIRouter:
@@ -43,7 +33,7 @@ def router(ctx: StudioContext) -> APIRouter:
 
     @api.post("/api/train", status_code=201)
     def start_training(request: TrainRequest) -> dict[str, Any]:
-        """Validate the overrides against the composed config, then start scripts/train.py."""
+        """Validate the overrides against the composed config, then start ``wavediff train``."""
         try:
             overrides = request.overrides
             if request.data_run_id is not None:
@@ -63,10 +53,7 @@ def router(ctx: StudioContext) -> APIRouter:
         return job
 
     def job_view(job: TrainJob) -> dict[str, Any]:
-        with ctx.registry.session() as s:
-            row = s.scalars(select(TrainRun).where(TrainRun.pid == job.process.pid, TrainRun.host == HOST,
-                                                    TrainRun.created_at >= _utc(job.started_at - 5))
-                            .order_by(TrainRun.id.desc())).first()
+        row = ctx.registry.find_by_path(TrainRun, "run_dir", job.run_dir)  # the run dir the Studio chose
         return {**job.state(), "run": ctx.public(row) if row else None}
 
     @api.get("/api/train")

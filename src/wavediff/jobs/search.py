@@ -22,6 +22,7 @@ from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, RangeSw
 from omegaconf import OmegaConf
 
 from wavediff.errors import ConfigError
+from wavediff.utils import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,4 @@ class OptunaSearch:
 
 def write_results(results: Mapping[str, Any], path: Path) -> None:
     """``optimization_results.yaml``, written whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    OmegaConf.save(OmegaConf.create(dict(results)), tmp)
-    tmp.replace(path)
+    atomic_write_text(path, OmegaConf.to_yaml(OmegaConf.create(dict(results))))

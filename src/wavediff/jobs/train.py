@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import lightning as L
 from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from wavediff.config_checks import check_train_config
-from wavediff.errors import ConfigError
-from wavediff.instantiation import instantiate
 from wavediff.callbacks.registry import RegistryCallback
-from wavediff.registry.store import Registry, git_commit
-from wavediff.registry.tables import DataRun, TrainRun, utcnow
+from wavediff.config.checks import check_train_config
+from wavediff.config.compose import resolved
+from wavediff.config.instantiate import instantiate
+from wavediff.errors import CheckpointError, ConfigError
+from wavediff.jobs.recorder import RunRecorder
+from wavediff.registry.store import Registry
+from wavediff.registry.tables import TrainRun
+from wavediff.utils import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +34,25 @@ class _NoAdvert(logging.Filter):
 logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_NoAdvert())
 
 
-def resolved(cfg: DictConfig) -> dict[str, Any]:
-    """The config as plain JSON-able containers, interpolations resolved."""
-    try:
-        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)  # type: ignore[return-value]
-    except MissingMandatoryValue as exc:
-        raise ConfigError(f"{exc.full_key}: missing value; set it, e.g. {exc.full_key}=...") from None
-    except OmegaConfBaseException as exc:
-        raise ConfigError(f"{exc.full_key}: {' '.join(str(exc).split()[:30])}") from None
+@dataclass
+class TrainResult:
+    """What a training job hands to its caller (and logs as one JSON line)."""
+
+    train_run_id: int | None
+    run_dir: Path
+    checkpoint: str | None
+    tensorboard_dir: str | None
+    registry_url: str | None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    def handoff(self) -> dict[str, Any]:
+        return {"job": "train", "train_run_id": self.train_run_id, "run_dir": str(self.run_dir),
+                "checkpoint": self.checkpoint, "tensorboard_dir": self.tensorboard_dir,
+                "registry": self.registry_url, "metrics": self.metrics}
 
 
-def train(cfg: DictConfig) -> dict[str, float]:
-    """Fit a diffusion model as configured and return the final metrics.
+def train(cfg: DictConfig) -> TrainResult:
+    """Fit a diffusion model as configured; returns the run's ids, paths and final metrics.
 
     Every run gets: ``<run>/checkpoints/``, ``<run>/samples/epoch_XXX/``, ``<run>/tensorboard/``,
     ``<run>/resolved_config.yaml``, one ``data_runs`` row, one ``train_runs`` row that always ends
@@ -58,7 +68,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     writer = rank_zero_only.rank == 0
     if writer:
-        (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(config))
+        atomic_write_text(run_dir / "resolved_config.yaml", OmegaConf.to_yaml(config))
 
     datamodule = instantiate(cfg.data, "data", condition=cfg.model.get("condition"))
     datamodule.setup("fit")
@@ -72,29 +82,16 @@ def train(cfg: DictConfig) -> dict[str, float]:
     loggers = [instantiate(node, f"logger.{name}") for name, node in (cfg.get("logger") or {}).items()
                if node is not None and "_target_" in node]
 
-    registry = Registry(cfg.registry.url, cfg.registry.get("artifacts_root")) if writer else None
-    commit = git_commit(Path(__file__).parent) if writer else None
-    data_run_id = None
-    if registry is not None and resume_id is not None:
-        data_run_id = registry.get(TrainRun, resume_id).data_run_id
-    elif registry is not None:
-        data_run_id = registry.create(DataRun, status="finished", finished_at=utcnow(),
-                                      source=described["source"], params=described["params"],
-                                      n_rows=described["n_rows"], config=config["data"],
-                                      git_commit=commit)
-    tensorboard_dir = next((lg.log_dir for lg in loggers if hasattr(lg, "log_dir")), None)
-    row = dict(
-        data_run_id=data_run_id, config=config, git_commit=commit,
-        model_name=_choice("model"), batch_size=cfg.data.batch_size,
-        learning_rate=float(cfg.model.optimizer.lr), max_epochs=cfg.trainer.max_epochs if cfg.trainer.max_epochs != -1 else None,
-        num_train_timesteps=cfg.model.noise_scheduler.num_train_timesteps,
-        window_size=cfg.data.window_size, stride=cfg.data.stride,
-        num_scales=cfg.data.transform.num_scales, seed=cfg.seed, run_dir=str(run_dir),
-        tensorboard_dir=str(tensorboard_dir) if tensorboard_dir else None,
-    )
-    with _tracked(registry, row, resume_id) as run_id:
-        if registry is not None:
-            callbacks.append(RegistryCallback(registry, run_id))
+    recorder = RunRecorder.from_config(cfg, enabled=writer)
+    if resume_id is not None:
+        data_run_id = recorder.registry.get(TrainRun, resume_id).data_run_id if writer else None
+    else:
+        data_run_id = recorder.data_run(described, config["data"])
+    tensorboard_dir = next((str(lg.log_dir) for lg in loggers if hasattr(lg, "log_dir")), None)
+    with recorder.train_run(cfg, config, data_run_id=data_run_id, run_dir=run_dir,
+                            tensorboard_dir=tensorboard_dir, resume_id=resume_id) as run_id:
+        if run_id is not None:
+            callbacks.append(RegistryCallback(recorder.registry, run_id))
         trainer: L.Trainer = instantiate(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
                                           default_root_dir=str(run_dir))
         try:
@@ -107,37 +104,11 @@ def train(cfg: DictConfig) -> dict[str, float]:
             raise
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
         checkpoint = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else None
-        if registry is not None:
-            registry.update(TrainRun, run_id, checkpoint_path=checkpoint or None)
-    if writer:
-        _print_summary(run_dir, run_id, checkpoint, tensorboard_dir, registry, metrics)
-    return metrics
-
-
-def _choice(group: str) -> str | None:
-    """Which option of a config group was chosen (e.g. ``unet_small``), when run through Hydra."""
-    from hydra.core.hydra_config import HydraConfig
-
-    try:
-        return HydraConfig.get().runtime.choices.get(group)
-    except ValueError:  # composed without Hydra's runtime config
-        return None
-
-
-class _NoRegistry:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-
-def _tracked(registry: Registry | None, row: dict[str, Any], resume_id: int | None) -> Any:
-    if registry is None:
-        return _NoRegistry()
-    if resume_id is not None:
-        return registry.track(TrainRun, resume_id=resume_id)
-    return registry.track(TrainRun, **row)
+        recorder.update(TrainRun, run_id, checkpoint_path=checkpoint or None)
+    result = TrainResult(run_id, run_dir, checkpoint or None, tensorboard_dir, recorder.url, metrics)
+    log.debug("train run %s finished: train/loss=%.4f val/loss=%.4f", run_id,
+             metrics.get("train/loss_epoch", float("nan")), metrics.get("val/loss", float("nan")))
+    return result
 
 
 def resume_config(cfg: DictConfig) -> tuple[DictConfig, int]:
@@ -146,9 +117,7 @@ def resume_config(cfg: DictConfig) -> tuple[DictConfig, int]:
     run directory. Returns ``(config, run id)``."""
     from hydra.core.hydra_config import HydraConfig
 
-    from wavediff.errors import CheckpointError
-
-    registry = Registry(cfg.registry.url, cfg.registry.get("artifacts_root"))
+    registry = Registry.from_config(cfg)
     try:
         run_id = int(cfg.resume)
     except (TypeError, ValueError):
@@ -178,17 +147,3 @@ def resume_config(cfg: DictConfig) -> tuple[DictConfig, int]:
     merged.resume = None
     merged.ckpt_path = str(checkpoint)
     return merged, run_id
-
-
-def _print_summary(run_dir: Path, run_id: int | None, checkpoint: str | None, tensorboard_dir: Any,
-                   registry: Registry | None, metrics: dict[str, float]) -> None:
-    lines = [
-        f"train run {run_id} finished: train/loss={metrics.get('train/loss_epoch', float('nan')):.4f} "
-        f"val/loss={metrics.get('val/loss', float('nan')):.4f}",
-        f"  run dir     {run_dir}",
-        f"  checkpoint  {checkpoint}",
-        f"  samples     {run_dir / 'samples'}  (scalogram.png, paths.png, samples.npz per epoch)",
-        f"  tensorboard {tensorboard_dir}  (tensorboard --logdir outputs)",
-        f"  registry    {registry.url if registry else '-'}",
-    ]
-    print("\n".join(lines), flush=True)

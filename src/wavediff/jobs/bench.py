@@ -7,6 +7,7 @@ speed; the script prints a table and writes JSON.
 from __future__ import annotations
 
 import gc
+import logging
 import statistics
 import time
 from collections.abc import Callable
@@ -21,11 +22,12 @@ from omegaconf import OmegaConf
 
 from wavediff.data.datamodule import WaveletDataModule
 from wavediff.data.mjd import MJDSource
-from wavediff.instantiation import instantiate
+from wavediff.config.compose import compose_config
+from wavediff.config.instantiate import instantiate
 from wavediff.models.diffusion import DiffusionModule
 from wavediff.sampling.generate import generate
-from wavediff.transforms.cwt import MorletCWT
-from wavediff.transforms.representation import WaveletRepresentation
+from wavediff.transforms.cwt import AnalyticCWT
+from wavediff.transforms import build_representation
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def magnitude_scalogram_batch(windows: np.ndarray, num_scales: int, side: int) -
 
 
 def bench_transform(size: BenchSize, windows: torch.Tensor) -> dict[str, Any]:
-    cwt = MorletCWT(size.window_size, size.num_scales)
+    cwt = AnalyticCWT(size.window_size, size.num_scales)
     x = windows[: size.n_windows]
     ours = timed(lambda: cwt(x), size.repeats)
     images = cwt(x)
@@ -139,11 +141,25 @@ def net_config(config_dir: Path, name: str) -> dict[str, Any]:
     return OmegaConf.to_container(OmegaConf.load(config_dir / "model" / "net" / f"{name}.yaml"), resolve=True)
 
 
-def _module(config_dir: Path, net: str, rep: WaveletRepresentation, timesteps: int) -> DiffusionModule:
-    model = OmegaConf.to_container(OmegaConf.load(config_dir / "model" / "unet_small.yaml"), resolve=True)
-    return DiffusionModule(net=net_config(config_dir, net),
-                           noise_scheduler={**model["noise_scheduler"], "num_train_timesteps": timesteps},
-                           optimizer=model["optimizer"], representation=rep)
+def bench_model(config_dir: Path, size: BenchSize, net: str) -> DiffusionModule:
+    """The default model as ``configs/train.yaml`` composes it (its noise, prediction, tail map),
+    at the benchmark's sizes and with ``model/net=<net>``; the representation is fitted on random
+    returns (timings do not depend on the fitted values)."""
+    cfg = compose_config("train", [f"model/net={net}", f"data.window_size={size.window_size}",
+                                   f"data.transform.num_scales={size.num_scales}",
+                                   f"model.noise_scheduler.num_train_timesteps={size.num_train_timesteps}"],
+                         config_dir)
+    transform = OmegaConf.to_container(cfg.data.transform, resolve=True)
+    rep = build_representation({**transform, "window_size": size.window_size})
+    rep.fit(1e-3 * torch.randn(256, size.window_size, generator=torch.Generator().manual_seed(0)), start_price=1.0)
+    return instantiate(cfg.model, "model", representation=rep)
+
+
+def model_description(module: DiffusionModule) -> str:
+    """What the benchmark's modules are, for its report."""
+    rep = module.representation.config()
+    return (f"configs/train.yaml composed: model/noise={module.noise.kind}, "
+            f"prediction={module.parameterization.prediction}, transform={rep['kind']}, tails={rep.get('tails')}")
 
 
 def _time_train_step(net: torch.nn.Module, x: torch.Tensor, t: torch.Tensor, repeats: int) -> tuple[float, int]:
@@ -182,8 +198,7 @@ def bench_training(size: BenchSize, fetch_s: float, config_dir: Path) -> list[di
 
 
 def bench_sampling(size: BenchSize, samplers: dict[str, dict[str, Any]], config_dir: Path) -> list[dict[str, Any]]:
-    rep = WaveletRepresentation(size.window_size, size.num_scales)
-    module = _module(config_dir, size.models[-1], rep, size.num_train_timesteps).eval()
+    module = bench_model(config_dir, size, size.models[-1]).eval()
     rows = []
     generate(module, 1, {**next(iter(samplers.values())), "steps": 1}, seed=0)  # warm-up
     for name, cfg in samplers.items():
@@ -246,9 +261,7 @@ def bench_accelerator(size: BenchSize, config_dir: Path, samplers: dict[str, dic
     matmul_s = _synced_timed(lambda: a @ a, max(size.repeats, 5), device)
     out: dict[str, Any] = {"device": device_name(device),
                            "bf16_matmul_tflop_per_s": 2 * matmul_n**3 / matmul_s / 1e12, "training": [], "sampling": []}
-    rep = WaveletRepresentation(size.window_size, size.num_scales)
-    rep.fit(torch.randn(256, size.window_size) * 1e-3, start_price=1.0)
-    module = _module(config_dir, size.models[-1], rep, size.num_train_timesteps).to(device)
+    module = bench_model(config_dir, size, size.models[-1]).to(device)
     rows = [(train_batches[0], False)] + [(batch, True) for batch in train_batches]
     for batch, bf16 in rows:
         row: dict[str, Any] = {"model": size.models[-1], "batch": batch, "precision": "bf16-mixed" if bf16 else "32"}
@@ -292,7 +305,7 @@ def load_sampler_configs(config_dir: Path, steps_override: int | None = None) ->
 
 
 def run_all(size: BenchSize, cache_dir: Path, config_dir: Path, sampler_steps: int | None = None,
-            log: Callable[[str], None] = print) -> dict[str, Any]:
+            log: Callable[[str], None] = logging.getLogger(__name__).info) -> dict[str, Any]:
     """Run every section with the networks and samplers of ``config_dir``; returns the JSON-able results."""
     torch.manual_seed(0)
     log("dataset build (cold vs cached) ...")
@@ -313,6 +326,7 @@ def run_all(size: BenchSize, cache_dir: Path, config_dir: Path, sampler_steps: i
         log("GPU (training fp32/bf16, sampling at batch 1024, bf16 matmul) ...")
         gpu = bench_accelerator(size, config_dir, load_sampler_configs(config_dir), torch.device("cuda"))
     return {"size": size.__dict__, "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "modules": model_description(bench_model(config_dir, size, size.models[-1])),
             "transform": transform, "dataset": dataset, "training": training, "sampling": sampling,
             "matmul": matmul, "gpu": gpu}
 
@@ -322,6 +336,7 @@ def format_report(results: dict[str, Any]) -> str:
     t, d, m = results["transform"], results["dataset"], results["matmul"]
     lines = [
         f"torch {results['torch']}, {results['threads']} threads; medians of {results['size']['repeats']} repeats",
+        f"models: {results['modules']}",
         "",
         "transform                         windows/s",
         f"  ours, batched complex CWT      {t['ours_windows_per_s']:12.0f}",

@@ -1,9 +1,10 @@
-"""``evaluate_from_config(cfg)``: generated vs held-out real returns, with noise floors, plots and
-registry rows (the job of ``scripts/evaluate.py``)."""
+"""The evaluation job (``wavediff evaluate``): generated vs held-out real returns, each distance with
+its noise floor, plus plots, ``report.json``/``report.md`` and ``metrics`` rows."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,16 +14,20 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from wavediff.data.mjd import MJDParams, MJDSource
+from wavediff.config.compose import resolved
+from wavediff.config.instantiate import instantiate
 from wavediff.errors import CheckpointError, ConfigError
-from wavediff.generation import resolve_checkpoint, sample_and_record
-from wavediff.instantiation import instantiate
+from wavediff.jobs.generate import resolve_checkpoint, sample_and_record, sampler_from_config
+from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.mjd_oracle import mjd_oracle_report
 from wavediff.metrics.plots import write_evaluation_plots
 from wavediff.metrics.report import compare_to_real, flat_metrics, markdown_table, oracle_table
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry
 from wavediff.registry.tables import GenerationRun, TrainRun
-from wavediff.sampling.samplers import SamplerConfig
+from wavediff.utils import atomic_write_text
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -78,44 +83,79 @@ def load_sample_set(path: str | Path, registry: Registry) -> tuple[SampleSet, Ge
     return SampleSet(name, returns, row.id if row else None), row
 
 
-def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
+@dataclass
+class EvaluationInputs:
+    """What an evaluation compares: sample sets, and the run that made them."""
+
+    sets: list[SampleSet]
+    checkpoint: Path | None
+    train_run_id: int | None
+
+
+def inputs_from_samples(path: str, registry: Registry) -> EvaluationInputs:
+    """``run=<samples.npz>``: the file's returns, and its run from the registry (if recorded)."""
+    sample_set, row = load_sample_set(path, registry)
+    train_run_id = row.train_run_id if row else None
+    checkpoint = registry.resolve_path(row.checkpoint_path) if row and row.checkpoint_path else None
+    if checkpoint is None and train_run_id is not None:
+        checkpoint = registry.resolve_path(registry.get(TrainRun, train_run_id).checkpoint_path)
+    return EvaluationInputs([sample_set], checkpoint, train_run_id)
+
+
+def inputs_from_checkpoint(run: str, registry: Registry) -> EvaluationInputs:
+    """``run=<train run id or .ckpt>``: no samples yet (they are drawn once the data is known)."""
+    checkpoint, train_run_id = resolve_checkpoint(run, registry)
+    if not checkpoint.is_file():
+        raise CheckpointError(f"checkpoint not found: {checkpoint}")
+    return EvaluationInputs([], checkpoint, train_run_id)
+
+
+def check_sample_sets(sets: list[SampleSet], window_size: int) -> None:
+    for s in sets:
+        if s.returns.ndim != 2 or s.returns.shape[1] != window_size:
+            raise ConfigError(f"{s.name}: returns of shape {s.returns.shape}, the run's windows are "
+                              f"{window_size} long")
+        if not np.all(np.isfinite(s.returns)):
+            raise ConfigError(f"{s.name}: generated returns contain NaN or infinity")
+
+
+@dataclass
+class EvaluationResult:
+    """What an evaluation job hands to its caller (and logs as one JSON line)."""
+
+    results: dict[str, Any]
+    report_md: Path
+    report_json: Path
+    table: str
+    train_run_id: int | None
+
+    def handoff(self) -> dict[str, Any]:
+        return {"job": "evaluate", "train_run_id": self.train_run_id, "sets": list(self.results),
+                "report_md": str(self.report_md), "report_json": str(self.report_json)}
+
+
+def evaluate(cfg: DictConfig) -> EvaluationResult:
     """Evaluate ``cfg.run`` (train run id, checkpoint, or samples ``.npz``); see configs/evaluate.yaml."""
-    registry = Registry(cfg.registry.url, cfg.registry.get("artifacts_root"))
+    recorder = RunRecorder.from_config(cfg)
+    registry = recorder.registry
     out = Path(cfg.paths.output_dir).resolve()
-    sets: list[SampleSet] = []
     run = str(cfg.run).strip()
-    if run.endswith(".npz"):
-        sample_set, row = load_sample_set(run, registry)
-        sets.append(sample_set)
-        train_run_id = row.train_run_id if row else None
-        checkpoint = registry.resolve_path(row.checkpoint_path) if row and row.checkpoint_path else None
-        if checkpoint is None and train_run_id is not None:
-            checkpoint = registry.resolve_path(registry.get(TrainRun, train_run_id).checkpoint_path)
-    else:
-        checkpoint, train_run_id = resolve_checkpoint(run, registry)
-        if not checkpoint.is_file():
-            raise CheckpointError(f"checkpoint not found: {checkpoint}")
-    for item in cfg.samples or []:
-        sets.append(load_sample_set(item, registry)[0])
-    config = run_config(checkpoint, train_run_id, registry)
+    inputs = inputs_from_samples(run, registry) if run.endswith(".npz") else inputs_from_checkpoint(run, registry)
+    sets = inputs.sets + [load_sample_set(item, registry)[0] for item in cfg.samples or []]
+    config = run_config(inputs.checkpoint, inputs.train_run_id, registry)
     reference, pool, source = real_windows(config)
     if not sets:  # sample now, recorded like any generation
         if not isinstance(cfg.n, int) or cfg.n < 2:
             raise ConfigError(f"n={cfg.n!r}: must be an integer >= 2")
-        sampler = SamplerConfig.from_mapping(OmegaConf.to_container(cfg.sampler, resolve=True))
-        module = load_module(checkpoint, resolve_device(cfg.device))
-        row_id, samples, _ = sample_and_record(module, registry, checkpoint, train_run_id, cfg.n, sampler,
-                                               out / "scalogram.png", seed=cfg.seed, batch_size=cfg.batch_size,
-                                               condition=cfg.get("condition"),
-                                               guidance_scale=cfg.get("guidance_scale", 1.0),
-                                               config=OmegaConf.to_container(cfg, resolve=True))
-        sets.append(SampleSet(sampler.name, samples.returns.numpy().astype(np.float64), row_id))
-    for s in sets:
-        if s.returns.ndim != 2 or s.returns.shape[1] != reference.shape[1]:
-            raise ConfigError(f"{s.name}: returns of shape {s.returns.shape}, the run's windows are "
-                              f"{reference.shape[1]} long")
-        if not np.all(np.isfinite(s.returns)):
-            raise ConfigError(f"{s.name}: generated returns contain NaN or infinity")
+        sampler = sampler_from_config(cfg)
+        module = load_module(inputs.checkpoint, resolve_device(cfg.device))
+        generated = sample_and_record(module, recorder, inputs.checkpoint, inputs.train_run_id, cfg.n, sampler,
+                                      out / "scalogram.png", seed=cfg.seed, batch_size=cfg.batch_size,
+                                      condition=cfg.get("condition"), guidance_scale=cfg.get("guidance_scale", 1.0),
+                                      config=resolved(cfg))
+        sets.append(SampleSet(sampler.name, generated.samples.returns.numpy().astype(np.float64),
+                              generated.generation_run_id))
+    check_sample_sets(sets, reference.shape[1])
 
     results = {s.name: compare_to_real(s.returns, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
                                        max_lag=cfg.max_lag) for s in sets}
@@ -127,15 +167,16 @@ def evaluate_from_config(cfg: DictConfig) -> dict[str, Any]:
     plots = write_evaluation_plots({s.name: s.returns for s in sets}, reference, pool, out,
                                    start_price=start_price, max_lag=cfg.max_lag, seed=cfg.seed)
     for s in sets:
-        registry.record_metrics(flat_metrics(results[s.name]), "evaluate", train_run_id=train_run_id,
-                                generation_run_id=s.generation_run_id)
-    _write_report(out, checkpoint, train_run_id, results, plots, truth is not None)
-    return results
+        recorder.metrics(flat_metrics(results[s.name]), "evaluate", train_run_id=inputs.train_run_id,
+                         generation_run_id=s.generation_run_id)
+    table = _write_report(out, inputs.checkpoint, inputs.train_run_id, results, plots, truth is not None)
+    return EvaluationResult(results, out / "report.md", out / "report.json", table, inputs.train_run_id)
 
 
 def _write_report(out: Path, checkpoint: Path | None, train_run_id: int | None, results: dict[str, Any],
-                  plots: dict[str, Path], oracle: bool) -> None:
-    """``report.json`` (everything) and ``report.md`` (tables and pictures), each written whole."""
+                  plots: dict[str, Path], oracle: bool) -> str:
+    """``report.json`` (everything) and ``report.md`` (tables and pictures), each written whole;
+    returns the markdown table."""
     table = markdown_table(results)
     if oracle:
         table += "\n\n" + oracle_table(results)
@@ -149,7 +190,5 @@ def _write_report(out: Path, checkpoint: Path | None, train_run_id: int | None, 
                      f"the same size) and value / floor.\n\n{table}\n\n{pictures}\n",
     }
     for name, text in documents.items():
-        tmp = out / f".{name}.tmp"
-        tmp.write_text(text)
-        tmp.replace(out / name)
-    print(table + f"\n\nreport: {out / 'report.md'}", flush=True)
+        atomic_write_text(out / name, text)
+    return table

@@ -1,0 +1,81 @@
+"""The entry-point floor: the ``wavediff`` command and its subcommands (``scripts/*.py`` are shims
+over them). What they share lives here: one-line errors, exit codes, the JSON hand-off line."""
+
+from __future__ import annotations
+
+import errno
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from wavediff.errors import WaveDiffError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print ``error: message`` as one line on stderr and exit with ``code``."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(code)
+
+
+def report(result: Any, summary: str) -> None:
+    """Print a job's human summary, then its hand-off (``result.handoff()``) as one JSON line that
+    programs (the Studio, scripts) read instead of the text."""
+    import json
+
+    print(summary, flush=True)
+    print(json.dumps(result.handoff(), default=str), flush=True)
+
+
+def _in_multirun() -> bool:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    try:
+        return HydraConfig.get().mode == RunMode.MULTIRUN
+    except ValueError:
+        return False
+
+
+def one_line_errors(fn: F) -> F:
+    """Turn input errors, disk errors and Ctrl-C into one line and a non-zero exit.
+
+    In a Hydra multirun any error ends only its own job (its registry row says ``failed``; a
+    bug's traceback goes to the job's log file) and the sweep goes on. Outside sweeps, bugs keep
+    their traceback: they need one.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except WaveDiffError as exc:
+            if _in_multirun():
+                print(f"error: {exc}", file=sys.stderr, flush=True)
+                return None
+            fail(str(exc), code=exc.exit_code)
+        except OSError as exc:  # disk full, read-only or missing folders: input, not a bug
+            reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+            message = f"{reason}: {exc.filename}" if exc.filename else reason
+            if _in_multirun():
+                print(f"error: {message}", file=sys.stderr, flush=True)
+                return None
+            fail(message)
+        except Exception as exc:
+            if not _in_multirun():
+                raise
+            logging.getLogger(fn.__module__).exception("job failed")
+            print(f"error: job failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            return None
+        except KeyboardInterrupt:
+            fail("interrupted", code=130)
+        except SystemExit as exc:
+            # Lightning turns SIGTERM into a SystemExit subclass with no code (exit status 0).
+            if type(exc).__name__ == "SIGTERMException":
+                fail("terminated (SIGTERM)", code=143)
+            raise
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,30 @@
+"""``wavediff generate checkpoint=<path or train run id> [n=16] [sampler=ddpm] [output_path=out.png]``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from omegaconf import DictConfig
+
+from wavediff.cli import one_line_errors, report
+from wavediff.cli.hydra_app import run_hydra
+from wavediff.jobs.generate import GenerationResult, sample_checkpoint
+
+
+def summary(result: GenerationResult) -> str:
+    h = result.handoff()
+    classes = f"  classes    {', '.join(f'{k}: {v}' for k, v in h['classes'].items())}\n" if h["classes"] else ""
+    return (f"generation run {h['generation_run_id']}: {h['n']} series with {h['sampler']} "
+            f"({h['network_evals']} network calls each)\n{classes}"
+            f"  scalogram  {h['scalogram_png']}\n  paths      {h['paths_png']}\n"
+            f"  arrays     {h['npz']}  (returns, prices, images)\n  registry   {h['registry']}")
+
+
+@one_line_errors
+def task(cfg: DictConfig) -> None:
+    result = sample_checkpoint(cfg)
+    report(result, summary(result))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    run_hydra("generate", "generate", task, argv)
