@@ -117,3 +117,37 @@ def test_evaluate_refuses_samples_it_cannot_place(outputs, tmp_path):
     with pytest.raises(CheckpointError, match="not a samples .npz"):
         evaluate(compose_config("evaluate", ["run=1", f"samples=[{bad}]", *base], tmp_path / "e3"))
     assert not (tmp_path / "e3" / "report.json").exists()
+
+
+def test_baselines_are_evaluated_beside_the_model_and_recorded(outputs, tmp_path):
+    root, run_dir = outputs
+    npz = run_dir / "samples" / "epoch_001" / "samples.npz"
+    out = tmp_path / "eval"
+    evaluate(root, out, f"run={npz}", "baselines=[garch_t,bootstrap,simulator]", "mjd_oracle=false")
+    report = json.loads((out / "report.json").read_text())
+    names = list(report["results"])
+    assert names[1:] == ["garch_t", "bootstrap", "simulator"]
+    n = report["results"][names[0]]["n_generated"]
+    assert all(report["results"][b]["n_generated"] == n for b in names[1:])  # as many windows as the model's
+    text = (out / "report.md").read_text()
+    assert "| best |" in text and "garch_t value | floor | ratio" in text
+    db = root / "wavediff.db"
+    recorded = rows(db, "select sampler, status, npz_path from generation_runs where sampler like 'baseline:%' "
+                        "order by id")
+    assert [(s, st) for s, st, _ in recorded] == [("baseline:garch_t", "finished"), ("baseline:bootstrap", "finished"),
+                                                  ("baseline:simulator", "finished")]
+    with np.load(root / recorded[0][2]) as arrays:
+        assert arrays["returns"].shape == (n, 64) and arrays["prices"].shape == (n, 65)
+    ks = dict(rows(db, "select g.sampler, m.value from metrics m join generation_runs g on m.generation_run_id = g.id "
+                       "where m.name = 'ks' and g.sampler like 'baseline:%'"))
+    assert set(ks) == {"baseline:garch_t", "baseline:bootstrap", "baseline:simulator"}
+
+
+def test_an_unknown_baseline_is_one_line_and_records_nothing(outputs, tmp_path):
+    root, run_dir = outputs
+    before = rows(root / "wavediff.db", "select count(*) from generation_runs")
+    proc = evaluate(root, tmp_path / "eval", f"run={run_dir / 'samples' / 'epoch_001' / 'samples.npz'}",
+                    "baselines=[garch]", check=False)
+    assert proc.returncode == 1 and proc.stderr.strip() == (
+        "error: baselines=['garch']: unknown garch; choose from garch_t, gjr_t, bootstrap, simulator")
+    assert rows(root / "wavediff.db", "select count(*) from generation_runs") == before

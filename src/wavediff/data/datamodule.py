@@ -24,7 +24,7 @@ from wavediff.transforms import build_representation
 log = logging.getLogger(__name__)
 
 # Bump when the cached content or its meaning changes, so old cache files are not reused.
-CACHE_FORMAT = 2  # 2: jump-count windows
+CACHE_FORMAT = 3  # 2: jump-count windows; 3: contiguous series per split
 
 
 class WaveletDataModule(L.LightningDataModule):
@@ -84,6 +84,7 @@ class WaveletDataModule(L.LightningDataModule):
         self.cache_hit: bool | None = None  # after setup: whether the disk cache was used
         self._description: dict[str, Any] = {}
         self.windows: dict[str, torch.Tensor] = {}  # split -> log returns (N, T)
+        self.series: dict[str, list[torch.Tensor]] = {}  # split -> contiguous log returns of each series (float64)
         self.images: dict[str, torch.Tensor] = {}  # split -> normalised images (N, 2, S, T)
         self.jumps: dict[str, torch.Tensor] = {}  # split -> jump count per return (N, T), if recorded
         self.labels: dict[str, torch.Tensor] = {}  # split -> class id per window (N,), if conditional
@@ -120,19 +121,20 @@ class WaveletDataModule(L.LightningDataModule):
         warning) when the file cannot be used, so it is rebuilt, never trusted."""
         try:
             cached = torch.load(path, map_location="cpu", weights_only=True)
-            windows, images, jumps = cached["windows"], cached["images"], cached["jumps"]
+            windows, images, jumps, series = cached["windows"], cached["images"], cached["jumps"], cached["series"]
             self.representation.load_state_dict(cached["representation"])
             description = cached["description"]
         except Exception as exc:
             log.warning("data: ignoring unreadable cache %s (%s)", path, exc)
             return False
         self.windows, self.images, self.jumps, self._description = windows, images, jumps, description
+        self.series = series
         log.info("data: loaded from cache %s", path)
         return True
 
     def _save_cache(self, path: Path) -> None:
         with atomic_path(path) as tmp:
-            torch.save({"windows": self.windows, "images": self.images, "jumps": self.jumps,
+            torch.save({"windows": self.windows, "images": self.images, "jumps": self.jumps, "series": self.series,
                         "representation": self.representation.state_dict(),
                         "description": self._description}, tmp)
 
@@ -160,6 +162,7 @@ class WaveletDataModule(L.LightningDataModule):
             except DataError as exc:
                 raise DataError(f"{name}: {exc}") from None
             for part_name, part in parts.items():
+                self.series.setdefault(part_name, []).append(torch.from_numpy(log_returns[part].copy()))
                 windows = sliding_windows(log_returns[part], self.window_size, self.stride)
                 parts_windows.setdefault(part_name, []).append(windows)
                 if jumps is not None:

@@ -14,6 +14,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from wavediff.data.mjd import MJDParams, MJDSource
+from wavediff.baselines import build_baselines, training_series
 from wavediff.config.compose import resolved
 from wavediff.config.instantiate import instantiate
 from wavediff.errors import CheckpointError, ConfigError
@@ -25,7 +26,7 @@ from wavediff.metrics.report import compare_to_real, flat_metrics, markdown_tabl
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry
 from wavediff.registry.tables import GenerationRun, TrainRun
-from wavediff.utils import atomic_write_text
+from wavediff.utils import atomic_path, atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +54,47 @@ def run_config(checkpoint: Path | None, train_run_id: int | None, registry: Regi
     return OmegaConf.to_container(OmegaConf.load(path), resolve=True)
 
 
-def real_windows(config: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, Any]:
-    """``(held-out windows, training windows, price source)`` of the run's data config."""
+@dataclass
+class RealData:
+    """The run's data: held-out windows ``(M, T)`` to compare with, training windows ``(N, T)``
+    for the noise floors, and the set-up data module (its source, its contiguous training series)."""
+
+    held_out: np.ndarray
+    pool: np.ndarray
+    datamodule: Any
+
+
+def real_data(config: dict[str, Any]) -> RealData:
+    """The held-out and training windows of the run's data config."""
     dm = instantiate(config["data"], "data")
     dm.setup()
     held_out = [dm.windows[k].numpy() for k in ("val", "test") if k in dm.windows]
     if not held_out:
         raise ConfigError("the run's data config has no val or test split to compare with")
-    return np.concatenate(held_out), dm.windows["train"].numpy(), dm.source
+    return RealData(np.concatenate(held_out), dm.windows["train"].numpy(), dm)
+
+
+def baseline_sets(names: list[str], real: RealData, n: int, seed: int, recorder: RunRecorder,
+                  out: Path) -> list[SampleSet]:
+    """Each classical baseline fitted on the training split, ``n`` windows drawn, written as
+    ``<name>.npz`` (returns, prices) and recorded as a ``generation_runs`` row (sampler ``baseline:<name>``)."""
+    sets = []
+    source = real.datamodule.source
+    series = training_series(real.datamodule)
+    start_price = float(real.datamodule.representation.start_price)
+    for i, baseline in enumerate(build_baselines(names, source)):
+        npz = out / f"{baseline.name}.npz"
+        with recorder.generation_run(sampler=f"baseline:{baseline.name}", n_samples=n,
+                                     config={"baseline": baseline.name}) as row_id:
+            baseline.fit(series)
+            returns = baseline.sample(n, real.held_out.shape[1], np.random.default_rng(seed + i))
+            prices = start_price * np.exp(np.concatenate([np.zeros((n, 1)), np.cumsum(returns, axis=1)], axis=1))
+            with atomic_path(npz) as tmp:
+                np.savez_compressed(tmp, returns=returns, prices=prices, params=json.dumps(baseline.describe()))
+            recorder.update(GenerationRun, row_id, npz_path=str(npz),
+                            summary={"baseline": baseline.name, "params": baseline.describe()})
+        sets.append(SampleSet(baseline.name, returns, row_id))
+    return sets
 
 
 def mjd_truth(source: Any) -> tuple[MJDParams, float] | None:
@@ -143,7 +177,8 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     inputs = inputs_from_samples(run, registry) if run.endswith(".npz") else inputs_from_checkpoint(run, registry)
     sets = inputs.sets + [load_sample_set(item, registry)[0] for item in cfg.samples or []]
     config = run_config(inputs.checkpoint, inputs.train_run_id, registry)
-    reference, pool, source = real_windows(config)
+    real = real_data(config)
+    reference, pool, source = real.held_out, real.pool, real.datamodule.source
     if not sets:  # sample now, recorded like any generation
         if not isinstance(cfg.n, int) or cfg.n < 2:
             raise ConfigError(f"n={cfg.n!r}: must be an integer >= 2")
@@ -156,6 +191,8 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
         sets.append(SampleSet(sampler.name, generated.samples.returns.numpy().astype(np.float64),
                               generated.generation_run_id))
     check_sample_sets(sets, reference.shape[1])
+    if cfg.get("baselines"):
+        sets += baseline_sets(list(cfg.baselines), real, len(sets[0].returns), cfg.seed, recorder, out)
 
     results = {s.name: compare_to_real(s.returns, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
                                        max_lag=cfg.max_lag) for s in sets}

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,6 @@ from wavediff.registry.tables import GenerationRun, TrainRun
 from wavediff.sampling.artifacts import SampleArtifacts, write_sample_artifacts
 from wavediff.sampling.generate import Samples, check_request, generate
 from wavediff.sampling.samplers import SamplerConfig
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,8 +77,6 @@ def sample_and_record(module: Any, recorder: RunRecorder, checkpoint: Path, trai
         recorder.update(GenerationRun, row_id, network_evals=samples.network_evals,
                         png_path=str(artifacts.scalogram_png), paths_png_path=str(artifacts.paths_png),
                         npz_path=str(artifacts.npz), summary=artifacts.summary)
-    log.debug("generation run %s: %d series with %s (%d network calls each)", row_id, n, sampler.name,
-             samples.network_evals)
     return GenerationResult(row_id, samples, artifacts, recorder.url)
 
 

@@ -105,10 +105,7 @@ def train(cfg: DictConfig) -> TrainResult:
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
         checkpoint = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else None
         recorder.update(TrainRun, run_id, checkpoint_path=checkpoint or None)
-    result = TrainResult(run_id, run_dir, checkpoint or None, tensorboard_dir, recorder.url, metrics)
-    log.debug("train run %s finished: train/loss=%.4f val/loss=%.4f", run_id,
-             metrics.get("train/loss_epoch", float("nan")), metrics.get("val/loss", float("nan")))
-    return result
+    return TrainResult(run_id, run_dir, checkpoint or None, tensorboard_dir, recorder.url, metrics)
 
 
 def resume_config(cfg: DictConfig) -> tuple[DictConfig, int]:

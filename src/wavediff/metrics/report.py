@@ -57,14 +57,17 @@ def markdown_table(results: dict[str, dict[str, Any]]) -> str:
     """One row per metric, one ``value / floor / ratio`` column group per named result."""
     names = list(results)
     keys = list(next(iter(results.values()))["metrics"])
-    head = "| metric | " + " | ".join(f"{n} value | floor | ratio" for n in names) + " |"
-    sep = "|---|" + "---|---|---|" * len(names)
+    several = len(names) > 1  # then a last column names the set with the lowest ratio
+    head = "| metric | " + " | ".join(f"{n} value | floor | ratio" for n in names) + (" | best |" if several else " |")
+    sep = "|---|" + "---|---|---|" * len(names) + ("---|" if several else "")
     rows = [head, sep]
     for key in keys:
         cells = []
         for n in names:
             m = results[n]["metrics"][key]
             cells.append(f"{m['value']:.4g} | {m['floor']:.4g} | {m['ratio']:.2f}")
+        if several:
+            cells.append(min(names, key=lambda n: results[n]["metrics"][key]["ratio"]))
         rows.append(f"| {key} | " + " | ".join(cells) + " |")
     rows += ["", "| moment | real | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     first = next(iter(results.values()))

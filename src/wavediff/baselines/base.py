@@ -1,0 +1,50 @@
+"""What every baseline generator is: fitted on training series, draws windows of log returns."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from wavediff.errors import DataError
+
+
+class Baseline:
+    """A generator of log-return windows ``(n, T)`` fitted on contiguous training series.
+
+    Subclasses set ``name`` and implement :meth:`fit` and :meth:`sample`; :meth:`describe` returns
+    the fitted parameters (for reports and registry rows).
+    """
+
+    name: ClassVar[str]
+
+    def fit(self, series: list[np.ndarray]) -> "Baseline":
+        raise NotImplementedError
+
+    def sample(self, n: int, window: int, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        return {}
+
+
+def training_series(datamodule: Any) -> list[np.ndarray]:
+    """The contiguous training log returns of each series of a set-up data module (float64)."""
+    series = getattr(datamodule, "series", {}).get("train")
+    if not series:
+        raise DataError("the data module keeps no contiguous training series (call setup() first)")
+    return [np.asarray(s, dtype=np.float64) for s in series]
+
+
+def check_series(name: str, series: list[np.ndarray], minimum: int) -> np.ndarray:
+    """All training returns as one array, refused in one line when too short, constant or not finite."""
+    if not series:
+        raise DataError(f"{name}: no training returns")
+    joined = np.concatenate(series)
+    if len(joined) < minimum:
+        raise DataError(f"{name}: {len(joined)} training returns; it needs at least {minimum}")
+    if not np.all(np.isfinite(joined)):
+        raise DataError(f"{name}: training returns contain NaN or infinity")
+    if float(joined.std()) == 0.0:
+        raise DataError(f"{name}: the training returns are constant")
+    return joined
