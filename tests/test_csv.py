@@ -148,8 +148,8 @@ def test_csv_config_composes(tmp_path):
 def test_own_data_end_to_end_in_real_processes(tmp_path):
     """docs/guides/own-data.md, shrunk, as separate processes: CSV -> train -> generate -> evaluate."""
     csv = tmp_path / "data" / "my_prices.csv"
-    run_script("simulate.py", "--model", "garch", "--days", "2", "--out", str(csv),
-               "--registry-url", f"sqlite:///{tmp_path}/outputs/wavediff.db", cwd=tmp_path, check=True, process=True)
+    run_script("simulate.py", "--model", "garch", "--days", "2", "--out", str(csv),  # in-process: the CSV is input
+               "--registry-url", f"sqlite:///{tmp_path}/outputs/wavediff.db", cwd=tmp_path, check=True)
     run_script("train.py", "data=csv", f"data.path={csv}", "data.window_size=64", "data.stride=16",
                "model=unet_tiny", "trainer.max_epochs=1", "trainer.limit_train_batches=2",
                "trainer.limit_val_batches=1", "model.noise_scheduler.num_train_timesteps=20",

@@ -164,7 +164,7 @@ def test_ctrl_c_marks_run_interrupted(tmp_path):
 
 
 def test_multirun_two_models(tmp_path):
-    proc = run_script("train.py", "-m", "experiment=smoke", "model=unet_tiny,unet_small",
+    proc = run_script("train.py", "-m", "experiment=smoke", "model=unet_tiny,unet_small", "callbacks=none",
                       f"paths.output_root={tmp_path}", cwd=tmp_path, check=True)
     assert proc.returncode == 0
     assert rows(tmp_path / "wavediff.db", "select model_name, status from train_runs order by id") == [
