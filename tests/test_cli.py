@@ -113,3 +113,32 @@ def test_seed_variables_train_as_the_seed_did(monkeypatch, tmp_path):
 
     with sqlite3.connect(tmp_path / "wavediff.db") as conn:
         assert conn.execute("select epochs_completed, max_epochs from train_runs").fetchall() == [(2, 2)]
+
+
+def test_a_job_sees_the_real_command_line(monkeypatch, tmp_path):
+    """Lightning's DDP launcher re-runs ``sys.argv`` in every child process: inside the job it must
+    be the command the user typed (``wavediff train ...``), not what Hydra was handed."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    from wavediff.cli.hydra_app import run_hydra
+
+    typed = ["/venv/bin/wavediff", "train", "experiment=smoke", f"paths.output_root={tmp_path}"]
+    monkeypatch.setattr(sys, "argv", list(typed))
+    seen = {}
+
+    def task(cfg):
+        seen["argv"], seen["model"] = list(sys.argv), cfg.model.net._target_
+
+    import logging
+
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    try:
+        run_hydra("train", "train", task, typed[2:])
+    finally:
+        GlobalHydra.instance().clear()
+        for handler in root.handlers[:]:  # Hydra's job logging
+            if handler not in handlers:
+                root.removeHandler(handler)
+    assert seen["argv"] == typed and seen["model"].endswith("UNet2D")
+    assert sys.argv == typed

@@ -15,9 +15,11 @@ from wavediff.config.compose import config_dir
 from wavediff.jobs.bench import QUICK, BenchSize, format_report, run_all
 from wavediff.utils import atomic_write_text
 
+PROG = "wavediff bench"
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="tiny sizes, runs in well under a minute (for tests)")
     p.add_argument("--repeats", type=int, default=None, help="timings per figure (median); default 3, quick 2")
     p.add_argument("--out", type=Path, default=Path("outputs/bench/bench.json"), help="JSON file to write")

@@ -4,6 +4,7 @@ variables become overrides, the command line is checked in one line, then Hydra 
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,9 +29,19 @@ def run_hydra(command: str, config_name: str, task: Callable[[Any], Any], argv: 
         fail(str(exc), code=exc.exit_code)
     from hydra.core.global_hydra import GlobalHydra
 
-    saved, sys.argv = sys.argv, [f"wavediff {command}", *overrides]  # Hydra parses sys.argv
+    saved = list(sys.argv)
+
+    @functools.wraps(task)  # Hydra names the job after the task's module (train, generate, ...)
+    def task_on_the_real_command_line(cfg: Any) -> Any:
+        # Hydra has parsed its overrides; give the process its real command line back, which
+        # Lightning's DDP launcher re-runs in every child (``wavediff train ...``).
+        sys.argv = saved
+        return task(cfg)
+
+    sys.argv = [saved[0], *overrides]  # what Hydra parses
     try:
-        hydra.main(version_base="1.3", config_path=str(directory), config_name=config_name)(task)()
+        hydra.main(version_base="1.3", config_path=str(directory), config_name=config_name)(
+            task_on_the_real_command_line)()
     finally:
         sys.argv = saved
         GlobalHydra.instance().clear()  # so that the same process can run another command

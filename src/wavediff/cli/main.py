@@ -41,6 +41,5 @@ def main(argv: Sequence[str] | None = None) -> None:
     if command not in COMMANDS:
         print(f"error: unknown command {command!r}; one of {', '.join(COMMANDS)}", file=sys.stderr)
         raise SystemExit(2)
-    sys.argv[0] = f"wavediff {command}"  # argparse names the program after it
     module = importlib.import_module(f"wavediff.cli.{COMMANDS[command][0]}")
     module.main(rest)

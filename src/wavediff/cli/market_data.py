@@ -16,9 +16,11 @@ from wavediff.registry.store import Registry, default_url
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.jobs.simulate import export_prices
 
+PROG = "wavediff market-data"
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("series", choices=sorted(SERIES), help="; ".join(f"{k}: {v}" for k, v in SERIES.items()))
     p.add_argument("--out", type=Path, default=None, help="CSV to write (default: outputs/data/<series>.csv)")
     p.add_argument("--registry-url", default=default_url(),

@@ -21,6 +21,8 @@ from wavediff.cli import one_line_errors
 from wavediff.registry import queries
 from wavediff.registry.store import Registry, default_url
 
+PROG = "wavediff registry"
+
 LIST_COLUMNS = {
     "train": ["id", "status", "model_name", "epochs_completed", "final_train_loss", "final_val_loss", "created_at"],
     "data": ["id", "status", "source", "n_rows", "output_path", "created_at"],
@@ -36,7 +38,7 @@ def json_line(record: dict) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", default=default_url(), help="registry URL (default: %(default)s)")
     p.add_argument("--root", default=None,
                    help="outputs root that artifact paths are relative to (default: the SQLite file's folder)")

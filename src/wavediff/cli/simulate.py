@@ -17,6 +17,8 @@ from wavediff.jobs.simulate import export_prices
 from wavediff.data.simulators import SIMULATORS, STYLIZED_FACTS
 from wavediff.registry.store import Registry, default_url
 
+PROG = "wavediff simulate"
+
 
 def models_epilog() -> str:
     lines = ["models and their parameters (default):"]
@@ -30,7 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--model", choices=sorted(SIMULATORS), default="mjd")
     model = pre.parse_known_args(argv)[0].model
-    p = argparse.ArgumentParser(description=__doc__, epilog=models_epilog(),
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__, epilog=models_epilog(),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", choices=sorted(SIMULATORS), default="mjd",
                    help="price model (default: mjd); --model NAME --help lists its parameters")
