@@ -131,6 +131,10 @@ def test_baselines_are_evaluated_beside_the_model_and_recorded(outputs, tmp_path
     assert all(report["results"][b]["n_generated"] == n for b in names[1:])  # as many windows as the model's
     text = (out / "report.md").read_text()
     assert "| best |" in text and "garch_t value | floor | ratio" in text
+    verdicts = report["results"][names[0]]["verdicts"]  # the model against each baseline
+    assert set(verdicts) == {"garch_t", "bootstrap", "simulator"}
+    assert {v["verdict"] for v in verdicts["garch_t"].values()} <= {"better", "same", "worse"}
+    assert f"| metric | {names[0]} vs garch_t | {names[0]} vs bootstrap | {names[0]} vs simulator |" in text
     db = root / "wavediff.db"
     recorded = rows(db, "select sampler, status, npz_path from generation_runs where sampler like 'baseline:%' "
                         "order by id")

@@ -69,3 +69,22 @@ def test_psd_slope_and_hurst_known_values():
     assert hurst_dfa(white) == pytest.approx(0.5, abs=0.05)
     # DFA of an integrated white noise (a random walk used as the "returns") has exponent 1.5.
     assert hurst_dfa(np.cumsum(white, axis=1)) == pytest.approx(1.5, abs=0.1)
+
+
+def test_paired_verdicts_know_better_same_and_worse():
+    from wavediff.metrics.report import paired_verdicts, verdict_table
+
+    rng = np.random.default_rng(0)
+    real = rng.standard_t(4, (600, 64)) * 1e-3
+    reference, pool = real[:200], real[200:]
+    real_like = pool[:200]
+    also_real = pool[200:400]
+    too_wide = rng.standard_normal((200, 64)) * 3e-3  # wrong scale and no fat tails
+    vs_wide = paired_verdicts(real_like, too_wide, reference, draws=20, max_lag=5)
+    assert vs_wide["ks"]["verdict"] == "better" and vs_wide["w1_over_std"]["verdict"] == "better"
+    assert paired_verdicts(too_wide, real_like, reference, draws=20, max_lag=5)["ks"]["verdict"] == "worse"
+    same = paired_verdicts(real_like, also_real, reference, draws=20, max_lag=5)
+    assert same["ks"]["verdict"] == "same" and same["w1_over_std"]["verdict"] == "same"
+    assert same["ks"]["low"] < 0 < same["ks"]["high"]
+    table = verdict_table("model", {"garch_t": vs_wide})
+    assert table.splitlines()[0] == "| metric | model vs garch_t |" and "| ks | better |" in table

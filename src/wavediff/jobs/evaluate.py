@@ -22,7 +22,8 @@ from wavediff.jobs.generate import resolve_checkpoint, sample_and_record, sample
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.mjd_oracle import mjd_oracle_report
 from wavediff.metrics.plots import write_evaluation_plots
-from wavediff.metrics.report import compare_to_real, flat_metrics, markdown_table, oracle_table
+from wavediff.metrics.report import (compare_to_real, flat_metrics, markdown_table, oracle_table, paired_verdicts,
+                                     verdict_table)
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry
 from wavediff.registry.tables import GenerationRun, TrainRun
@@ -200,23 +201,34 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     if truth is not None:
         for s in sets:
             results[s.name]["mjd_oracle"] = mjd_oracle_report(s.returns, reference, *truth)
+    verdicts = {}
+    if len(sets) > 1 and cfg.get("verdict_draws", 20):
+        first = sets[0]
+        verdicts = {s.name: paired_verdicts(first.returns, s.returns, reference, draws=cfg.get("verdict_draws", 20),
+                                            seed=cfg.seed, max_lag=cfg.max_lag) for s in sets[1:]}
+        results[first.name]["verdicts"] = verdicts
     start_price = float(getattr(source, "start_price", None) or 100.0)
     plots = write_evaluation_plots({s.name: s.returns for s in sets}, reference, pool, out,
                                    start_price=start_price, max_lag=cfg.max_lag, seed=cfg.seed)
     for s in sets:
         recorder.metrics(flat_metrics(results[s.name]), "evaluate", train_run_id=inputs.train_run_id,
                          generation_run_id=s.generation_run_id)
-    table = _write_report(out, inputs.checkpoint, inputs.train_run_id, results, plots, truth is not None)
+    table = _write_report(out, inputs.checkpoint, inputs.train_run_id, results, plots, truth is not None,
+                          sets[0].name if verdicts else None, verdicts)
     return EvaluationResult(results, out / "report.md", out / "report.json", table, inputs.train_run_id)
 
 
 def _write_report(out: Path, checkpoint: Path | None, train_run_id: int | None, results: dict[str, Any],
-                  plots: dict[str, Path], oracle: bool) -> str:
+                  plots: dict[str, Path], oracle: bool, first: str | None = None,
+                  verdicts: dict[str, Any] | None = None) -> str:
     """``report.json`` (everything) and ``report.md`` (tables and pictures), each written whole;
     returns the markdown table."""
     table = markdown_table(results)
     if oracle:
         table += "\n\n" + oracle_table(results)
+    if verdicts:
+        table += (f"\n\nPaired comparison of {first} with each other set (windows resampled; 'same' = the 90% "
+                  "interval of the distance difference contains 0):\n\n" + verdict_table(first, verdicts))
     pictures = "\n".join(f"![{name}]({path.name})" for name, path in plots.items())
     title = f"train run {train_run_id}" if train_run_id is not None else str(checkpoint)
     documents = {

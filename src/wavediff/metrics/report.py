@@ -53,6 +53,45 @@ def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarr
             "n_generated": n, "n_reference": int(len(reference))}
 
 
+def paired_verdicts(a: np.ndarray, b: np.ndarray, reference: np.ndarray, draws: int = 20, seed: int = 0,
+                    max_lag: int = 50, level: float = 0.9) -> dict[str, dict[str, float | str]]:
+    """Is generator ``a`` closer to the ``reference`` windows than generator ``b``, metric by metric?
+
+    Both sets are resampled (windows with replacement) ``draws`` times, the same resampling of
+    the reference each time, and the distance difference ``d(a) - d(b)`` is taken per draw. The
+    verdict is ``better`` (``a`` closer) or ``worse`` when the central ``level`` interval of the
+    differences excludes 0, else ``same`` (within noise at this many windows).
+    Returns ``{metric: {"diff": median difference, "low", "high", "verdict"}}``.
+    """
+    a, b, reference = (np.asarray(x, dtype=np.float64) for x in (a, b, reference))
+    rng = np.random.default_rng(seed)
+    diffs: dict[str, list[float]] = {}
+    for _ in range(draws):
+        ref = reference[rng.integers(0, len(reference), len(reference))]
+        da = distances(a[rng.integers(0, len(a), len(a))], ref, max_lag)
+        db = distances(b[rng.integers(0, len(b), len(b))], ref, max_lag)
+        for key in da:
+            diffs.setdefault(key, []).append(da[key] - db[key])
+    out: dict[str, dict[str, float | str]] = {}
+    tail = (1 - level) / 2
+    for key, values in diffs.items():
+        low, high = (float(q) for q in np.quantile(values, [tail, 1 - tail]))
+        verdict = "better" if high < 0 else "worse" if low > 0 else "same"
+        out[key] = {"diff": float(np.median(values)), "low": low, "high": high, "verdict": verdict}
+    return out
+
+
+def verdict_table(first: str, verdicts: dict[str, dict[str, dict[str, Any]]]) -> str:
+    """Markdown: one row per metric, one column per other generator, saying how ``first`` compares."""
+    others = list(verdicts)
+    keys = list(next(iter(verdicts.values())))
+    rows = ["| metric | " + " | ".join(f"{first} vs {o}" for o in others) + " |",
+            "|---|" + "---|" * len(others)]
+    for key in keys:
+        rows.append(f"| {key} | " + " | ".join(verdicts[o][key]["verdict"] for o in others) + " |")
+    return "\n".join(rows)
+
+
 def markdown_table(results: dict[str, dict[str, Any]]) -> str:
     """One row per metric, one ``value / floor / ratio`` column group per named result."""
     names = list(results)
