@@ -155,3 +155,26 @@ def test_an_unknown_baseline_is_one_line_and_records_nothing(outputs, tmp_path):
     assert proc.returncode == 1 and proc.stderr.strip() == (
         "error: baselines=['garch']: unknown garch; choose from garch_t, gjr_t, bootstrap, simulator")
     assert rows(root / "wavediff.db", "select count(*) from generation_runs") == before
+
+
+def test_baselines_on_a_data_config_without_any_model(tmp_path):
+    """``wavediff evaluate data=garch baselines=[...]``: the classical generators alone."""
+    out = tmp_path / "eval"
+    proc = run_script("evaluate.py", "data=garch", "data.source.days=4", "data.window_size=64", "data.stride=32",
+                      "baselines=[garch_t,bootstrap,simulator]", "n=32", "floor_draws=2", "max_lag=10",
+                      f"paths.output_root={tmp_path}", f"hydra.run.dir={out}", cwd=tmp_path, check=True)
+    report = json.loads((out / "report.json").read_text())
+    assert list(report["results"]) == ["garch_t", "bootstrap", "simulator"] and report["train_run_id"] is None
+    assert all(r["n_generated"] == 32 for r in report["results"].values())
+    assert set(report["results"]["garch_t"]["verdicts"]) == {"bootstrap", "simulator"}
+    assert "report:" in proc.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "error: run=<train run id, checkpoint or samples .npz>, or data=<option> with baselines=[...]"),
+    (["data=garch"], "error: data= without a run evaluates baselines=[...] or samples=[...]"),
+    (["data=garch", "baselines=[garch]"], "error: baselines=['garch']: unknown garch; choose from"),
+])
+def test_evaluate_without_a_run_says_what_it_needs(tmp_path, args, message):
+    proc = run_script("evaluate.py", *args, f"paths.output_root={tmp_path}", cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stderr.startswith(message) and proc.stderr.count("\n") == 1, proc.stderr

@@ -28,13 +28,18 @@ BASELINES: dict[str, Callable[[Any], Baseline]] = {
     "simulator": SimulatorBaseline,
 }
 
-__all__ = ["BASELINES", "Baseline", "build_baselines", "training_series"]
+__all__ = ["BASELINES", "Baseline", "build_baselines", "check_baseline_names", "training_series"]
 
 
-def build_baselines(names: Sequence[str], source: Any) -> list[Baseline]:
-    """Unfitted baselines by name, for data from ``source``; an unknown name lists the known ones."""
+def check_baseline_names(names: Sequence[str]) -> None:
+    """An unknown name is one line that lists the known ones."""
     unknown = [n for n in names if n not in BASELINES]
     if unknown:
         raise ConfigError(f"baselines={list(names)}: unknown {', '.join(map(str, unknown))}; "
                           f"choose from {', '.join(BASELINES)}")
+
+
+def build_baselines(names: Sequence[str], source: Any) -> list[Baseline]:
+    """Unfitted baselines by name, for data from ``source``."""
+    check_baseline_names(names)
     return [BASELINES[n](source) for n in names]

@@ -14,7 +14,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from wavediff.data.mjd import MJDParams, MJDSource
-from wavediff.baselines import build_baselines, training_series
+from wavediff.baselines import build_baselines, check_baseline_names, training_series
 from wavediff.config.compose import resolved
 from wavediff.config.instantiate import instantiate
 from wavediff.errors import CheckpointError, ConfigError
@@ -174,13 +174,24 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     recorder = RunRecorder.from_config(cfg)
     registry = recorder.registry
     out = Path(cfg.paths.output_dir).resolve()
-    run = str(cfg.run).strip()
-    inputs = inputs_from_samples(run, registry) if run.endswith(".npz") else inputs_from_checkpoint(run, registry)
+    baselines = list(cfg.get("baselines") or [])
+    check_baseline_names(baselines)  # before any work
+    data_only = cfg.get("run") is None
+    if data_only:  # data=<option>: the classical generators (and given samples) against that data
+        if not OmegaConf.select(cfg, "data._target_"):
+            raise ConfigError("run=<train run id, checkpoint or samples .npz>, or data=<option> with baselines=[...]")
+        if not baselines and not cfg.samples:
+            raise ConfigError("data= without a run evaluates baselines=[...] or samples=[...]; give one of them")
+        inputs = EvaluationInputs([], None, None)
+        config = {"data": OmegaConf.to_container(cfg.data, resolve=True)}
+    else:
+        run = str(cfg.run).strip()
+        inputs = inputs_from_samples(run, registry) if run.endswith(".npz") else inputs_from_checkpoint(run, registry)
+        config = run_config(inputs.checkpoint, inputs.train_run_id, registry)
     sets = inputs.sets + [load_sample_set(item, registry)[0] for item in cfg.samples or []]
-    config = run_config(inputs.checkpoint, inputs.train_run_id, registry)
     real = real_data(config)
     reference, pool, source = real.held_out, real.pool, real.datamodule.source
-    if not sets:  # sample now, recorded like any generation
+    if not sets and not data_only:  # sample now, recorded like any generation
         if not isinstance(cfg.n, int) or cfg.n < 2:
             raise ConfigError(f"n={cfg.n!r}: must be an integer >= 2")
         sampler = sampler_from_config(cfg)
@@ -192,8 +203,11 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
         sets.append(SampleSet(sampler.name, generated.samples.returns.numpy().astype(np.float64),
                               generated.generation_run_id))
     check_sample_sets(sets, reference.shape[1])
-    if cfg.get("baselines"):
-        sets += baseline_sets(list(cfg.baselines), real, len(sets[0].returns), cfg.seed, recorder, out)
+    if baselines:
+        n = len(sets[0].returns) if sets else cfg.n
+        if not isinstance(n, int) or n < 2:
+            raise ConfigError(f"n={n!r}: must be an integer >= 2")
+        sets += baseline_sets(baselines, real, n, cfg.seed, recorder, out)
 
     results = {s.name: compare_to_real(s.returns, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
                                        max_lag=cfg.max_lag) for s in sets}
