@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,40 +91,50 @@ def run_script(script: str, *args: str, cwd: Path, timeout: float = 300, check: 
     return proc
 
 
-def _run_in_process(command: str, args: tuple[str, ...], cwd: Path) -> subprocess.CompletedProcess:
-    """``wavediff <command> <args>`` in this process, in ``cwd``, with stdout and stderr captured;
-    a bug's exception is printed as the traceback a process would show."""
-    import contextlib
-    import io
+@contextmanager
+def hydra_app_state() -> Iterator[None]:
+    """Around an in-process Hydra run: afterwards Hydra's global state is clear and the root
+    logger has its handlers back (Hydra's job logging writes to the streams of that one call)."""
     import logging
-    import traceback
 
-    from wavediff.cli.main import main
-
-    out, err = io.StringIO(), io.StringIO()
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    previous = Path.cwd()
-    code = 0
     try:
-        os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main([command, *args])
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            except Exception:
-                traceback.print_exc()
-                code = 1
+        yield
     finally:
-        os.chdir(previous)
         GlobalHydra.instance().clear()
-        # Hydra's job logging writes to the captured streams of this call: put the handlers back
         for handler in root.handlers[:]:
             if handler not in handlers:
                 root.removeHandler(handler)
                 handler.close()
         root.setLevel(level)
+
+
+def _run_in_process(command: str, args: tuple[str, ...], cwd: Path) -> subprocess.CompletedProcess:
+    """``wavediff <command> <args>`` in this process, in ``cwd``, with stdout and stderr captured;
+    a bug's exception is printed as the traceback a process would show."""
+    import contextlib
+    import io
+    import traceback
+
+    from wavediff.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    previous = Path.cwd()
+    code = 0
+    with hydra_app_state():
+        try:
+            os.chdir(cwd)
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    main([command, *args])
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                except Exception:
+                    traceback.print_exc()
+                    code = 1
+        finally:
+            os.chdir(previous)
     return subprocess.CompletedProcess([command, *args], code, out.getvalue(), err.getvalue())
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, hydra_app_state, run_cli
 from wavediff.config.env import VARIABLES, env_overrides
 from wavediff.errors import UsageError
 
@@ -118,8 +118,6 @@ def test_seed_variables_train_as_the_seed_did(monkeypatch, tmp_path):
 def test_a_job_sees_the_real_command_line(monkeypatch, tmp_path):
     """Lightning's DDP launcher re-runs ``sys.argv`` in every child process: inside the job it must
     be the command the user typed (``wavediff train ...``), not what Hydra was handed."""
-    from hydra.core.global_hydra import GlobalHydra
-
     from wavediff.cli.hydra_app import run_hydra
 
     typed = ["/venv/bin/wavediff", "train", "experiment=smoke", f"paths.output_root={tmp_path}"]
@@ -129,16 +127,7 @@ def test_a_job_sees_the_real_command_line(monkeypatch, tmp_path):
     def task(cfg):
         seen["argv"], seen["model"] = list(sys.argv), cfg.model.net._target_
 
-    import logging
-
-    root = logging.getLogger()
-    handlers = list(root.handlers)
-    try:
+    with hydra_app_state():
         run_hydra("train", "train", task, typed[2:])
-    finally:
-        GlobalHydra.instance().clear()
-        for handler in root.handlers[:]:  # Hydra's job logging
-            if handler not in handlers:
-                root.removeHandler(handler)
     assert seen["argv"] == typed and seen["model"].endswith("UNet2D")
     assert sys.argv == typed

@@ -90,10 +90,10 @@ def baseline_sets(names: list[str], real: RealData, n: int, seed: int, recorder:
             baseline.fit(series)
             returns = baseline.sample(n, real.held_out.shape[1], np.random.default_rng(seed + i))
             prices = start_price * np.exp(np.concatenate([np.zeros((n, 1)), np.cumsum(returns, axis=1)], axis=1))
+            params = baseline.describe()
             with atomic_path(npz) as tmp:
-                np.savez_compressed(tmp, returns=returns, prices=prices, params=json.dumps(baseline.describe()))
-            recorder.update(GenerationRun, row_id, npz_path=str(npz),
-                            summary={"baseline": baseline.name, "params": baseline.describe()})
+                np.savez_compressed(tmp, returns=returns, prices=prices, params=json.dumps(params))
+            recorder.update(GenerationRun, row_id, npz_path=str(npz), summary={"baseline": baseline.name, "params": params})
         sets.append(SampleSet(baseline.name, returns, row_id))
     return sets
 
@@ -191,9 +191,10 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     sets = inputs.sets + [load_sample_set(item, registry)[0] for item in cfg.samples or []]
     real = real_data(config)
     reference, pool, source = real.held_out, real.pool, real.datamodule.source
+    n = len(sets[0].returns) if sets else cfg.n  # baselines draw as many windows as the first set
+    if (baselines or not sets) and (not isinstance(n, int) or n < 2):  # n windows to be drawn here
+        raise ConfigError(f"n={n!r}: must be an integer >= 2")
     if not sets and not data_only:  # sample now, recorded like any generation
-        if not isinstance(cfg.n, int) or cfg.n < 2:
-            raise ConfigError(f"n={cfg.n!r}: must be an integer >= 2")
         sampler = sampler_from_config(cfg)
         module = load_module(inputs.checkpoint, resolve_device(cfg.device))
         generated = sample_and_record(module, recorder, inputs.checkpoint, inputs.train_run_id, cfg.n, sampler,
@@ -204,9 +205,6 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
                               generated.generation_run_id))
     check_sample_sets(sets, reference.shape[1])
     if baselines:
-        n = len(sets[0].returns) if sets else cfg.n
-        if not isinstance(n, int) or n < 2:
-            raise ConfigError(f"n={n!r}: must be an integer >= 2")
         sets += baseline_sets(baselines, real, n, cfg.seed, recorder, out)
 
     results = {s.name: compare_to_real(s.returns, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
@@ -216,10 +214,11 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
         for s in sets:
             results[s.name]["mjd_oracle"] = mjd_oracle_report(s.returns, reference, *truth)
     verdicts = {}
-    if len(sets) > 1 and cfg.get("verdict_draws", 20):
+    draws = cfg.get("verdict_draws", 20)
+    if len(sets) > 1 and draws:
         first = sets[0]
-        verdicts = {s.name: paired_verdicts(first.returns, s.returns, reference, draws=cfg.get("verdict_draws", 20),
-                                            seed=cfg.seed, max_lag=cfg.max_lag) for s in sets[1:]}
+        verdicts = {s.name: paired_verdicts(first.returns, s.returns, reference, draws=draws, seed=cfg.seed,
+                                            max_lag=cfg.max_lag) for s in sets[1:]}
         results[first.name]["verdicts"] = verdicts
     start_price = float(getattr(source, "start_price", None) or 100.0)
     plots = write_evaluation_plots({s.name: s.returns for s in sets}, reference, pool, out,

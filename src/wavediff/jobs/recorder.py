@@ -9,8 +9,8 @@ ids are ``None``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Mapping
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -76,36 +76,32 @@ class RunRecorder:
                                     params=described["params"], n_rows=described["n_rows"], config=config,
                                     git_commit=self.commit)
 
-    @contextmanager
-    def data_export(self, source_name: str) -> Iterator[int | None]:
-        """A ``data_runs`` row around writing a source's bars to a file (fill it with :meth:`update`)."""
+    def track(self, table: type, **fields: Any) -> Any:
+        """Context manager yielding the id of a new tracked row of ``table`` (``None`` when disabled),
+        always left ``finished``, ``failed`` or ``interrupted``."""
         if self.registry is None:
-            yield None
-            return
-        with self.registry.track(DataRun, source=source_name, git_commit=self.commit) as row_id:
-            yield row_id
+            return nullcontext(None)
+        return self.registry.track(table, git_commit=self.commit, **fields)
+
+    def data_export(self, source_name: str) -> Any:
+        """A ``data_runs`` row around writing a source's bars to a file (fill it with :meth:`update`)."""
+        return self.track(DataRun, source=source_name)
 
     def train_run(self, cfg: DictConfig, config: dict[str, Any], *, data_run_id: int | None, run_dir: Path,
                   tensorboard_dir: str | None, resume_id: int | None = None) -> Any:
         """Context manager yielding the ``train_runs`` id (an existing one with ``resume_id``)."""
-        if self.registry is None:
-            return nullcontext(None)
-        if resume_id is not None:
+        if self.registry is not None and resume_id is not None:
             return self.registry.track(TrainRun, resume_id=resume_id)
-        return self.registry.track(TrainRun, data_run_id=data_run_id, config=config, git_commit=self.commit,
-                                   run_dir=str(run_dir), tensorboard_dir=tensorboard_dir, **train_columns(cfg))
+        return self.track(TrainRun, data_run_id=data_run_id, config=config, run_dir=str(run_dir),
+                          tensorboard_dir=tensorboard_dir, **train_columns(cfg))
 
     def generation_run(self, **fields: Any) -> Any:
         """Context manager yielding a ``generation_runs`` id (``fields``: its columns known up front)."""
-        if self.registry is None:
-            return nullcontext(None)
-        return self.registry.track(GenerationRun, git_commit=self.commit, **fields)
+        return self.track(GenerationRun, **fields)
 
     def sweep_run(self, **fields: Any) -> Any:
         """Context manager yielding a ``sweep_runs`` id (an Optuna search over many train runs)."""
-        if self.registry is None:
-            return nullcontext(None)
-        return self.registry.track(SweepRun, git_commit=self.commit, **fields)
+        return self.track(SweepRun, **fields)
 
     def update(self, table: type, row_id: int | None, **fields: Any) -> None:
         if self.registry is not None and row_id is not None:

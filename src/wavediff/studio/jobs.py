@@ -67,7 +67,7 @@ class JobManager:
                     "trainer.enable_progress_bar=false", f"hydra.run.dir={run_dir}"]
             with open(log_path, "wb") as log:
                 process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                           cwd=self.output_root, env=_env(self.config_dir))
+                                           cwd=self.output_root, env=job_env(self.config_dir))
             job = TrainJob(job_id, list(overrides), log_path, run_dir, process)
             self.jobs[job_id] = job
             return job
@@ -115,7 +115,8 @@ class JobManager:
                     time.sleep(poll)
 
 
-def _env(config_dir: Path) -> dict[str, str]:
+def job_env(config_dir: Path) -> dict[str, str]:
+    """The environment of every job the Studio starts: unbuffered output, the Studio's configs."""
     import os
 
     return {**os.environ, "PYTHONUNBUFFERED": "1", "WAVEDIFF_CONFIG_DIR": str(config_dir)}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pydantic import BaseModel, Field
 from wavediff.registry.tables import GenerationRun, TrainRun
 from wavediff.studio.context import StudioContext, unprocessable
 from wavediff.studio.forms import config_options
+from wavediff.studio.jobs import job_env
 
 
 class GenerateRequest(BaseModel):
@@ -60,7 +60,7 @@ def router(ctx: StudioContext) -> APIRouter:
         try:
             proc = subprocess.run(args, capture_output=True, text=True, timeout=settings.generate_timeout_s,
                                   cwd=ctx.root, stdin=subprocess.DEVNULL,
-                                  env={**os.environ, "WAVEDIFF_CONFIG_DIR": str(settings.config_dir)})
+                                  env=job_env(settings.config_dir))
         except subprocess.TimeoutExpired:
             raise HTTPException(504, f"generation took longer than {settings.generate_timeout_s:.0f} s") from None
         handoff = last_json_line(proc.stdout)
