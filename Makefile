@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install train test test-slow browser bench studio tensorboard clean help
+.PHONY: install train test test-slow browser bench benchmark studio tensorboard clean help
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,6 +42,9 @@ studio: $(STAMP)  ## WaveDiff Studio web UI on http://127.0.0.1:8000 (ARGS="--po
 
 bench: $(STAMP)  ## speed benchmark: prints a table, writes outputs/bench/bench.json
 	$(VENV)/bin/wavediff bench $(ARGS)
+
+benchmark: $(STAMP)  ## quality benchmark (data sets x generators, resumable): docs/benchmark.md and README's table
+	$(VENV)/bin/wavediff benchmark publish=docs readme=README.md $(ARGS)
 
 tensorboard: $(STAMP)  ## TensorBoard over every run in outputs/
 	$(VENV)/bin/tensorboard --logdir outputs

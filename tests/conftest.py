@@ -73,7 +73,7 @@ def free_port() -> int:
 
 SCRIPT_COMMANDS = {"train.py": "train", "generate.py": "generate", "evaluate.py": "evaluate",
                    "simulate.py": "simulate", "market_data.py": "market-data", "registry.py": "registry",
-                   "studio.py": "studio", "bench.py": "bench"}
+                   "studio.py": "studio", "bench.py": "bench", "benchmark.py": "benchmark"}
 
 
 def run_script(script: str, *args: str, cwd: Path, timeout: float = 300, check: bool = False,

@@ -1,6 +1,6 @@
 """The docs match the code: every command in README.md and docs/ is accepted as written (composed
 and checked as the command would, without training), links resolve, generated pages are current,
-and the README's headline numbers are the ones in docs/results.md."""
+and the README's headline table is the benchmark's (docs/benchmark.json)."""
 
 from __future__ import annotations
 
@@ -74,6 +74,10 @@ def test_documented_command_is_accepted(where, line, monkeypatch, tmp_path):
             from wavediff.config.checks import check_train_config
 
             check_train_config(cfg)
+    elif command == "benchmark":  # composed and checked as the command does, before any cell runs
+        from wavediff.cli.benchmark import parse_args
+
+        parse_args([*args, f"paths.output_root={tmp_path}"])
     else:
         module = importlib.import_module(f"wavediff.cli.{COMMANDS[command][0]}")
         module.parse_args(args)  # argparse exits on anything it does not accept
@@ -103,15 +107,21 @@ def test_generated_reference_pages_are_current():
     assert not stale, f"regenerate with `python scripts/reference_docs.py`: {stale}"
 
 
-def test_readme_headline_numbers_come_from_results():
+def test_readme_headline_is_the_benchmark_table():
+    """README's table is the one the benchmark wrote into docs/benchmark.json (make benchmark), and
+    that table covers the default suite: its data sets and its generators, in order."""
+    import json
+
+    from wavediff.jobs.benchmark import headline_table, suite_config
+
     readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Headline result", 1)[1].split("\n\n| ", 1)[1].split("\n\n", 1)[0]
-    results = (ROOT / "docs" / "results.md").read_text()
-    for row in table.splitlines()[2:]:
-        cells = [c.strip().strip("*") for c in row.strip("|").split("|")]
-        numbers = [c for c in cells[1:] if re.search(r"\d", c)]
-        source = next((ln for ln in results.splitlines() if all(n in ln for n in numbers)), None)
-        assert source is not None, f"README row {cells[0]!r}: {numbers} not on one line of docs/results.md"
+    block = readme.split("<!-- benchmark:start -->\n", 1)[1].split("\n<!-- benchmark:end -->", 1)[0]
+    summary = json.loads((ROOT / "docs" / "benchmark.json").read_text())
+    assert block == headline_table(summary), "README's table is stale: run make benchmark (or table_only=true)"
+    assert headline_table(summary) in (ROOT / "docs" / "benchmark.md").read_text()
+    suite = suite_config([]).suite
+    assert summary["suite"] == "default"
+    assert summary["datasets"] == list(suite.datasets) and summary["generators"] == list(suite.generators)
 
 
 def test_readme_is_the_front_door():

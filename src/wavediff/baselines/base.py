@@ -17,6 +17,7 @@ class Baseline:
     """
 
     name: ClassVar[str]
+    oracle: ClassVar[bool] = False  # knows the data's true law (a sanity check, not a competitor)
 
     def fit(self, series: list[np.ndarray]) -> "Baseline":
         raise NotImplementedError

@@ -17,6 +17,7 @@ class SimulatorBaseline(Baseline):
     perfect generator, which should score at the noise floor."""
 
     name = "simulator"
+    oracle = True
 
     def __init__(self, source: Any) -> None:
         if not callable(getattr(source, "simulate_path", None)) or not hasattr(source, "dt"):

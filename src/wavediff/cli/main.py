@@ -15,6 +15,7 @@ COMMANDS = {
     "market-data": ("market_data", "write arch's daily S&P 500 / NASDAQ as an OHLCV CSV"),
     "registry": ("registry", "query the run registry (list, show, best, compare, export, verify, gc)"),
     "studio": ("studio", "the web UI on http://127.0.0.1:8000"),
+    "benchmark": ("benchmark", "quality benchmark: data sets x generators (WaveDiff, GARCH, bootstrap), one table"),
     "bench": ("bench", "speed benchmark, ratios measured side by side"),
 }
 

@@ -17,7 +17,7 @@ from wavediff.data.mjd import MJDParams, MJDSource
 from wavediff.baselines import build_baselines, check_baseline_names, training_series
 from wavediff.config.compose import resolved
 from wavediff.config.instantiate import instantiate
-from wavediff.errors import CheckpointError, ConfigError
+from wavediff.errors import CheckpointError, ConfigError, DataError, WaveDiffError
 from wavediff.jobs.generate import resolve_checkpoint, sample_and_record, sampler_from_config
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.mjd_oracle import mjd_oracle_report
@@ -75,26 +75,57 @@ def real_data(config: dict[str, Any]) -> RealData:
     return RealData(np.concatenate(held_out), dm.windows["train"].numpy(), dm)
 
 
+FLOOR_POOLS = ("train", "simulator", "auto")
+
+
+def floor_pool(real: RealData, kind: str, n: int, seed: int) -> np.ndarray:
+    """Real windows ``(M, T)`` the noise floors are drawn from.
+
+    ``train``: the training windows of the one observed path. ``simulator`` (simulated data only):
+    fresh paths of the data's own simulator, at least ``2 n`` windows; the honest floor when
+    volatility persists longer than the split, since windows of one path then share a regime that
+    a generator of the law would not. ``auto``: ``simulator`` when the data are simulated, else ``train``.
+    """
+    if kind not in FLOOR_POOLS:
+        raise ConfigError(f"floor_pool={kind!r}: one of {', '.join(FLOOR_POOLS)}")
+    simulated = callable(getattr(real.datamodule.source, "simulate_path", None))
+    if kind == "train" or (kind == "auto" and not simulated):
+        return real.pool
+    simulator = build_baselines(["simulator"], real.datamodule.source)[0]
+    size = max(2 * n, len(real.pool))
+    return simulator.sample(size, real.held_out.shape[1], np.random.default_rng([seed, 7919]))
+
+
 def baseline_sets(names: list[str], real: RealData, n: int, seed: int, recorder: RunRecorder,
                   out: Path) -> list[SampleSet]:
     """Each classical baseline fitted on the training split, ``n`` windows drawn, written as
-    ``<name>.npz`` (returns, prices) and recorded as a ``generation_runs`` row (sampler ``baseline:<name>``)."""
-    sets = []
+    ``<name>.npz`` (returns, prices) and recorded as a ``generation_runs`` row (sampler ``baseline:<name>``).
+    A baseline that fails to fit is one ``error:`` line naming it and the reason (its row says
+    ``failed``); the others are still drawn. When every one fails, the reasons are raised together."""
+    sets, failures = [], []
     source = real.datamodule.source
     series = training_series(real.datamodule)
     start_price = float(real.datamodule.representation.start_price)
     for i, baseline in enumerate(build_baselines(names, source)):
         npz = out / f"{baseline.name}.npz"
-        with recorder.generation_run(sampler=f"baseline:{baseline.name}", n_samples=n,
-                                     config={"baseline": baseline.name}) as row_id:
-            baseline.fit(series)
-            returns = baseline.sample(n, real.held_out.shape[1], np.random.default_rng(seed + i))
-            prices = start_price * np.exp(np.concatenate([np.zeros((n, 1)), np.cumsum(returns, axis=1)], axis=1))
-            params = baseline.describe()
-            with atomic_path(npz) as tmp:
-                np.savez_compressed(tmp, returns=returns, prices=prices, params=json.dumps(params))
-            recorder.update(GenerationRun, row_id, npz_path=str(npz), summary={"baseline": baseline.name, "params": params})
+        try:
+            with recorder.generation_run(sampler=f"baseline:{baseline.name}", n_samples=n,
+                                         config={"baseline": baseline.name}) as row_id:
+                baseline.fit(series)
+                returns = baseline.sample(n, real.held_out.shape[1], np.random.default_rng(seed + i))
+                prices = start_price * np.exp(np.concatenate([np.zeros((n, 1)), np.cumsum(returns, axis=1)], axis=1))
+                params = baseline.describe()
+                with atomic_path(npz) as tmp:
+                    np.savez_compressed(tmp, returns=returns, prices=prices, params=json.dumps(params))
+                recorder.update(GenerationRun, row_id, npz_path=str(npz),
+                                summary={"baseline": baseline.name, "params": params})
+        except WaveDiffError as exc:
+            log.error("baseline %s left out: %s", baseline.name, exc)
+            failures.append(str(exc))
+            continue
         sets.append(SampleSet(baseline.name, returns, row_id))
+    if names and not sets:
+        raise DataError("; ".join(failures))
     return sets
 
 
@@ -205,8 +236,13 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
                               generated.generation_run_id))
     check_sample_sets(sets, reference.shape[1])
     if baselines:
-        sets += baseline_sets(baselines, real, n, cfg.seed, recorder, out)
+        try:
+            sets += baseline_sets(baselines, real, n, cfg.seed, recorder, out)
+        except DataError:
+            if not sets:  # nothing else to report
+                raise
 
+    pool = floor_pool(real, cfg.get("floor_pool", "train"), n, cfg.seed)
     results = {s.name: compare_to_real(s.returns, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
                                        max_lag=cfg.max_lag) for s in sets}
     truth = mjd_truth(source) if cfg.get("mjd_oracle", True) else None

@@ -21,7 +21,7 @@ from wavediff.registry.store import Registry
 from wavediff.studio.context import StudioContext, StudioSettings
 from wavediff.studio.forms import config_options, simulator_fields
 from wavediff.studio.jobs import JobManager
-from wavediff.studio.panels import data, generate, history, train
+from wavediff.studio.panels import data, generate, history, reports, train
 from wavediff.studio.security import SecurityMiddleware, allowed_hosts, check_bind
 
 STATIC = Path(__file__).parent / "static"
@@ -65,7 +65,7 @@ def create_app(settings: StudioSettings | None = None) -> FastAPI:
         return {"groups": config_options(settings.config_dir), "simulators": simulator_fields(),
                 "defaults": DEFAULTS, "max_concurrent": settings.max_concurrent}
 
-    for panel in (data, train, generate, history):
+    for panel in (data, train, generate, history, reports):
         app.include_router(panel.router(ctx))
 
     @app.get("/files/{path:path}", include_in_schema=False)

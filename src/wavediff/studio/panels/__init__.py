@@ -1,1 +1,1 @@
-"""One FastAPI router per Studio panel: Data, Train, Generate, History."""
+"""One FastAPI router per Studio panel: Data, Train, Generate, History, Reports."""

@@ -1,4 +1,4 @@
-// WaveDiff Studio page: four panels over the HTTP API (see /docs). No build step.
+// WaveDiff Studio page: five panels over the HTTP API (see /docs). No build step.
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
@@ -67,7 +67,8 @@ for (const tab of document.querySelectorAll("button.tab")) {
 }
 
 function refresh(panel) {
-  const actions = { data: loadDataRuns, train: () => {}, generate: loadGenerate, history: loadHistory };
+  const actions = { data: loadDataRuns, train: async () => {}, generate: loadGenerate, history: loadHistory,
+    reports: loadReports };
   return actions[panel]().catch((e) => showError(e.message));
 }
 
@@ -283,8 +284,35 @@ for (const sub of document.querySelectorAll("button.subtab")) {
   });
 }
 
+const compared = new Map();  // train run id -> row, at most two
+
+function compareBox(row) {
+  const box = el("input", { type: "checkbox", "aria-label": `compare run ${row.id}` });
+  box.checked = compared.has(row.id);
+  box.addEventListener("change", () => {
+    if (box.checked) compared.set(row.id, row); else compared.delete(row.id);
+    while (compared.size > 2) compared.delete(compared.keys().next().value);
+    renderCompare();
+    loadHistory().catch((e) => showError(e.message));
+  });
+  return box;
+}
+
+function renderCompare() {
+  const runs = [...compared.values()];
+  $("#history-compare").hidden = runs.length !== 2;
+  if (runs.length !== 2) return;
+  const fields = [["model", (r) => r.model_name], ["epochs", (r) => r.epochs_completed],
+    ["val/loss", (r) => r.final_val_loss], ["train/loss", (r) => r.final_train_loss]];
+  const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+  const rows = [...fields, ...metrics.map((m) => [m, (r) => r.metrics[m]])];
+  const head = el("tr", {}, el("th", { text: "" }), ...runs.map((r) => el("th", { text: `run ${r.id}` })));
+  $("#compare-table").replaceChildren(head, ...rows.map(([label, get]) =>
+    el("tr", {}, el("td", { text: label }), ...runs.map((r) => el("td", { text: fmt(get(r)) })))));
+}
+
 const HISTORY_COLUMNS = {
-  train: [["id", (r) => r.id], ["status", (r) => badge(r.status)], ["model", (r) => r.model_name],
+  train: [["compare", compareBox], ["id", (r) => r.id], ["status", (r) => badge(r.status)], ["model", (r) => r.model_name],
     ["epochs", (r) => r.epochs_completed], ["val/loss", (r) => r.final_val_loss],
     ["KS", (r) => r.metrics.ks], ["kurtosis", (r) => r.metrics.excess_kurtosis],
     ["created", (r) => r.created_at], ["finished", (r) => r.finished_at],
@@ -309,6 +337,91 @@ async function loadHistory() {
   const rows = await api(`/api/runs/${historyKind}`);
   table($("#history-table"), rows, HISTORY_COLUMNS[historyKind]);
 }
+
+// ---- reports ----------------------------------------------------------------------------
+let REPORTS = { evaluations: [], benchmarks: [] };
+
+function ratioText(value) {
+  if (value === null || value === undefined) return "-";
+  return Number.isFinite(value) ? value.toFixed(2) : "inf";
+}
+
+async function loadReports() {
+  REPORTS = await api("/api/reports");
+  const fill = (select, items, label) => {
+    const previous = select.value;
+    select.replaceChildren(...items.map((item, i) => el("option", { value: String(i), text: label(item) })));
+    if (previous && Number(previous) < items.length) select.value = previous;
+  };
+  fill($("#benchmark-select"), REPORTS.benchmarks,
+    (b) => `${b.suite} · ${b.datasets.length} data sets × ${b.generators.length} generators · ${fmt(b.modified)}`);
+  fill($("#report-select"), REPORTS.evaluations, (r) => `${r.title} · ${r.sets.join(", ")} · ${fmt(r.modified)}`);
+  $("#benchmark-view").hidden = !REPORTS.benchmarks.length;
+  $("#report-view").hidden = !REPORTS.evaluations.length;
+  if (REPORTS.benchmarks.length) await showBenchmark();
+  if (REPORTS.evaluations.length) await showReport();
+}
+
+async function showBenchmark() {
+  const item = REPORTS.benchmarks[Number($("#benchmark-select").value || 0)];
+  const summary = await api(item.url);
+  $("#benchmark-title").textContent = `Benchmark: suite ${summary.suite}`;
+  $("#benchmark-note").textContent = `median / max over ${summary.n_metrics} distances of value ÷ noise floor; ` +
+    `n = ${summary.n} per cell, seeds ${summary.seeds.join(", ")}, commit ${String(summary.commit).slice(0, 10)}; ` +
+    "bold: the best generator that does not know the true law.";
+  const head = el("tr", {}, el("th", { text: "data" }), ...summary.generators.map((g) => el("th", { text: g })));
+  const rows = Object.entries(summary.rows).map(([dataset, row]) => {
+    const contenders = summary.generators.filter((g) => row[g] && !row[g].oracle);
+    const best = contenders.sort((a, b) => row[a].median_ratio - row[b].median_ratio)[0];
+    return el("tr", {}, el("td", { text: dataset }), ...summary.generators.map((g) => {
+      const cell = row[g];
+      const td = el("td", { text: cell ? `${ratioText(cell.median_ratio)} / ${ratioText(cell.max_ratio)}` : "-" });
+      if (g === best) td.classList.add("best");
+      return td;
+    }));
+  });
+  $("#benchmark-table").replaceChildren(head, ...rows);
+  const verdicts = Object.entries(summary.verdicts).flatMap(([dataset, byGen]) =>
+    Object.entries(byGen).map(([gen, v]) => ({ dataset, gen, ...v })));
+  table($("#benchmark-verdicts"), verdicts, [["data", (v) => v.dataset], ["WaveDiff", (v) => v.gen],
+    ["versus", (v) => v.versus], ["better", (v) => v.better], ["same", (v) => v.same], ["worse", (v) => v.worse]]);
+}
+
+async function showReport() {
+  const item = REPORTS.evaluations[Number($("#report-select").value || 0)];
+  const report = await api(item.url);
+  const sets = Object.keys(report.results);
+  const metrics = Object.keys(report.results[sets[0]].metrics);
+  $("#report-title").textContent = `Evaluation of ${item.title}`;
+  const head = el("tr", {}, el("th", { text: "metric" }), ...sets.map((s) => el("th", { text: s })));
+  const rows = metrics.map((m) => {
+    const ratios = sets.map((s) => report.results[s].metrics[m].ratio);
+    const best = Math.min(...ratios.filter(Number.isFinite));
+    return el("tr", {}, el("td", { text: m }), ...sets.map((s, i) => {
+      const cell = report.results[s].metrics[m];
+      const td = el("td", { text: ratioText(cell.ratio), title: `value ${fmt(cell.value)}, floor ${fmt(cell.floor)}` });
+      if (sets.length > 1 && ratios[i] === best) td.classList.add("best");
+      return td;
+    }));
+  });
+  $("#report-table").replaceChildren(head, ...rows);
+  const verdicts = report.results[sets[0]].verdicts || {};
+  const others = Object.keys(verdicts);
+  $("#report-verdicts-title").hidden = !others.length;
+  if (others.length) {
+    const vHead = el("tr", {}, el("th", { text: "metric" }), ...others.map((o) => el("th", { text: `${sets[0]} vs ${o}` })));
+    $("#report-verdicts").replaceChildren(vHead, ...Object.keys(verdicts[others[0]]).map((m) => el("tr", {},
+      el("td", { text: m }), ...others.map((o) => el("td", { class: `verdict ${verdicts[o][m].verdict}`,
+        text: verdicts[o][m].verdict })))));
+  } else {
+    $("#report-verdicts").replaceChildren();
+  }
+  $("#report-plots").replaceChildren(...Object.entries(report.plots || {}).map(([name, file]) =>
+    el("figure", {}, thumb(item.base_url + file, name), el("figcaption", { text: name }))));
+}
+
+$("#benchmark-select").addEventListener("change", () => showBenchmark().catch((e) => showError(e.message)));
+$("#report-select").addEventListener("change", () => showReport().catch((e) => showError(e.message)));
 
 // ---- start ------------------------------------------------------------------------------
 (async () => {
