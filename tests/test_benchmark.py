@@ -130,7 +130,6 @@ def test_generators_check_their_own_arguments():
 
 def _market_like(tmp_path: Path):
     """A small simulated data module, and the same returns read back from a CSV (no simulator)."""
-    import pandas as pd
 
     from wavediff.data.datamodule import WaveletDataModule
     from wavediff.data.garch import GARCHSource

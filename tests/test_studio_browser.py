@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, run_cli
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -39,7 +39,7 @@ def studio(tmp_path):
     proc.wait(timeout=30)
 
 
-def test_data_train_generate_in_a_real_browser(studio):
+def test_data_train_generate_in_a_real_browser(studio, tmp_path):
     if CHROMIUM is None:
         pytest.skip("Debian's chromium is not installed (make browser installs it)")
     playwright = pytest.importorskip("playwright.sync_api")
@@ -88,6 +88,34 @@ def test_data_train_generate_in_a_real_browser(studio):
         page.wait_for_selector("#summary:has-text('train: 1')")
         page.wait_for_selector("#history-table td:has-text('unet_tiny')")
         page.screenshot(path=str(SCREENS / "history.png"), full_page=True)
+
+        # A second run, an evaluation report and a benchmark table, made by the commands themselves.
+        root = f"paths.output_root={tmp_path / 'outputs'}"
+        for argv in (("train", "experiment=smoke", "callbacks.sampling.every_n_epochs=0", root),
+                     ("evaluate", "run=1", "n=8", "sampler=ddim", "sampler.steps=4", "baselines=[garch_t,bootstrap]",
+                      "verdict_draws=4", root),
+                     ("benchmark", "--quick", "suite.generators=[garch_t,bootstrap,simulator]", root)):
+            ran = run_cli(*argv)
+            assert ran.code == 0, ran.err[-2000:]
+
+        # History side by side: tick both training runs.
+        page.click("button.tab[data-panel=data]")
+        page.click("button.tab[data-panel=history]")
+        page.wait_for_selector("#summary:has-text('train: 2')")
+        page.check("input[aria-label='compare run 1']")
+        page.check("input[aria-label='compare run 2']")
+        page.wait_for_selector("#compare-table th:has-text('run 2')")
+        assert page.locator("#compare-table tr").count() > 4
+
+        # Reports: the benchmark table and the evaluation with its verdicts and plots.
+        page.click("button.tab[data-panel=reports]")
+        page.wait_for_selector("#benchmark-table td.best")
+        assert page.locator("#benchmark-table tr").count() == 3  # header, mjd, garch
+        page.wait_for_selector("#report-table td:has-text('.')")
+        page.wait_for_selector("#report-verdicts td.verdict")
+        page.wait_for_selector("#report-plots img")
+        assert "garch_t" in page.inner_text("#report-table")
+        page.screenshot(path=str(SCREENS / "reports.png"), full_page=True)
         browser.close()
-    for name in ("data", "train", "generate", "history"):
+    for name in ("data", "train", "generate", "history", "reports"):
         assert (SCREENS / f"{name}.png").stat().st_size > 10_000

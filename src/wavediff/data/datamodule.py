@@ -24,7 +24,7 @@ from wavediff.transforms import build_representation
 log = logging.getLogger(__name__)
 
 # Bump when the cached content or its meaning changes, so old cache files are not reused.
-CACHE_FORMAT = 3  # 2: jump-count windows; 3: contiguous series per split
+CACHE_FORMAT = 4  # 2: jump-count windows; 3: contiguous series per split; 4: window-scale map
 
 
 class WaveletDataModule(L.LightningDataModule):

@@ -73,9 +73,11 @@ class Trained:
                                       sampler_from_config(train_cfg), out / "samples.png", seed=seed,
                                       config=resolved(train_cfg))
         returns = generated.samples.returns.numpy().astype(np.float64)
-        return (SampleSet(name, returns, generated.generation_run_id),
-                {"train_run_id": result.train_run_id, "train_seconds": round(seconds, 1),
-                 "val_loss": result.metrics.get("val/loss")})
+        extra: dict[str, Any] = {"train_run_id": result.train_run_id, "train_seconds": round(seconds, 1),
+                                 "val_loss": result.metrics.get("val/loss")}
+        if generated.samples.returns_as_sampled is not None:  # scored too: the window-scale map's effect
+            extra["as_sampled_returns"] = generated.samples.returns_as_sampled.numpy().astype(np.float64)
+        return SampleSet(name, returns, generated.generation_run_id), extra
 
 
 class Fitted:
@@ -174,11 +176,20 @@ def run_cell(cfg: DictConfig) -> dict[str, Any]:
     pool = floor_pool(real, cfg.floor_pool, n, seed)
     result = compare_to_real(sample_set.returns, real.held_out, pool, draws=cfg.floor_draws, seed=seed,
                              max_lag=cfg.max_lag)
+    as_sampled = extra.pop("as_sampled_returns", None)
+    if as_sampled is not None:  # the same windows before the window-scale map: a paired before / after
+        before = compare_to_real(as_sampled, real.held_out, pool, draws=cfg.floor_draws, seed=seed,
+                                 max_lag=cfg.max_lag)["metrics"]
+        before_ratios = [m["ratio"] for m in before.values()]
+        extra["as_sampled"] = {"median_ratio": float(np.median(before_ratios)),
+                               "max_ratio": float(np.max(before_ratios)),
+                               "ratios": {k: m["ratio"] for k, m in before.items()}}
     recorder.metrics(flat_metrics(result), "benchmark", train_run_id=extra.get("train_run_id"),
                      generation_run_id=sample_set.generation_run_id)
     samples = out / "samples.npz"
     with atomic_path(samples) as tmp:
-        np.savez_compressed(tmp, returns=sample_set.returns)
+        np.savez_compressed(tmp, returns=sample_set.returns,
+                            **({"returns_as_sampled": as_sampled} if as_sampled is not None else {}))
     ratios = [m["ratio"] for m in result["metrics"].values()]
     cell = {"key": key, "dataset": dataset, "generator": name, "seed": seed, "oracle": generator.oracle,
             "n": n, "n_reference": int(len(real.held_out)), "window": int(real.held_out.shape[1]),
@@ -239,7 +250,12 @@ def gather(cfg: DictConfig) -> dict[str, Any]:
                          "trained": isinstance(generator, Trained), "ratios": metrics,
                          "std_ratio": float(np.mean([c["moments"]["generated"]["std"] / c["moments"]["real"]["std"]
                                                      for c in cells])),
-                         "train_seconds": _mean_or_none([c.get("train_seconds") for c in cells])}
+                         "train_seconds": _mean_or_none([c.get("train_seconds") for c in cells]),
+                         "commits": sorted({str(c.get("commit")) for c in cells})}
+            if all("as_sampled" in c for c in cells):
+                row[name]["as_sampled"] = {
+                    "median_ratio": float(np.mean([c["as_sampled"]["median_ratio"] for c in cells])),
+                    "max_ratio": float(np.mean([c["as_sampled"]["max_ratio"] for c in cells]))}
         rows[str(dataset)] = row
     return rows
 
@@ -300,10 +316,22 @@ def headline_table(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def short(commit: str) -> str:
+    """A commit as people read it: 12 hex digits, and whether the tree had changes."""
+    return commit[:12] + ("+dirty" if commit.endswith("+dirty") else "")
+
+
+def readme_block(summary: dict[str, Any]) -> str:
+    """The README's copy: the headline table and the line that says where it came from."""
+    missing = f"; not run yet: {', '.join(summary['missing'])}" if summary["missing"] else ""
+    return (f"{headline_table(summary)}\n\nn = {summary['n']} windows per cell, seeds {summary['seeds']}, "
+            f"commit `{short(summary['commit'])}`, `{summary['command']}`{missing}.")
+
+
 def markdown(summary: dict[str, Any]) -> str:
     """``benchmark.md``: the stamp, the headline table, the verdicts and each data set's metrics."""
     parts = [f"# WaveDiff benchmark: suite `{summary['suite']}`", "",
-             f"Commit `{summary['commit']}`, written {summary['written']} by `{summary['command']}`. "
+             f"Commit `{short(summary['commit'])}`, written {summary['written']} by `{summary['command']}`. "
              f"Each cell: {summary['n']} generated windows against the held-out split (val + test) of the data "
              f"set, seeds {summary['seeds']}; the value of each of {summary['n_metrics']} distances divided by its "
              f"noise floor (the same distance for {summary['n']} real windows: floor_pool={summary['floor_pool']}), "
@@ -319,6 +347,13 @@ def markdown(summary: dict[str, Any]) -> str:
         for dataset, by_generator in summary["verdicts"].items():
             for name, v in by_generator.items():
                 parts.append(f"| {dataset} | {name} | {v['versus']} | {v['better']} | {v['same']} | {v['worse']} |")
+    mapped = [(d, g, c) for d, row in summary["rows"].items() for g, c in row.items() if "as_sampled" in c]
+    if mapped:
+        parts += ["", "## The window-scale map, before and after", "",
+                  "The same generated windows scored as the network drew them and after the window-scale map "
+                  "(the default, `sampler.window_scales=true`: docs/concepts/evaluation.md):", "",
+                  "| data | generator | as sampled | window scales mapped |", "|---|---|---|---|"]
+        parts += [f"| {d} | {g} | {_cell_text(c['as_sampled'])} | {_cell_text(c)} |" for d, g, c in mapped]
     for dataset, row in summary["rows"].items():
         if not row:
             continue
@@ -330,6 +365,9 @@ def markdown(summary: dict[str, Any]) -> str:
             parts.append(f"| {key} | " + " | ".join(f"{row[g]['ratios'][key]:.2f}" for g in names) + " |")
         parts.append("| std ratio (generated / real) | " + " | ".join(f"{row[g]['std_ratio']:.2f}" for g in names)
                      + " |")
+    commits = sorted({c for row in summary["rows"].values() for cell in row.values() for c in cell["commits"]})
+    parts += ["", "Cells computed at commit" + ("s " if len(commits) > 1 else " ") + ", ".join(f"`{short(c)}`" for c in commits)
+              + " (each cell's own is in its cell.json)."]
     if summary["missing"]:
         parts += ["", "Not run yet: " + ", ".join(summary["missing"]) + "."]
     return "\n".join(parts) + "\n"
@@ -360,7 +398,7 @@ def write_table(cfg: DictConfig, command: str) -> Table:
         atomic_write_text(folder / "benchmark.json", json.dumps(summary, indent=2))
         atomic_write_text(folder / "benchmark.md", text)
     if cfg.get("readme"):
-        replace_block(Path(cfg.readme), headline_table(summary))
+        replace_block(Path(cfg.readme), readme_block(summary))
     return table
 
 

@@ -74,5 +74,7 @@ def write_sample_artifacts(samples: Samples, representation: Representation,
             summary=json.dumps(summary),
             **({"labels": samples.labels.numpy(), "class_names": np.array(samples.class_names)}
                if samples.labels is not None else {}),
+            **({"returns_as_sampled": samples.returns_as_sampled.numpy()}
+               if samples.returns_as_sampled is not None else {}),
         )
     return SampleArtifacts(scalogram_png, paths_png, npz, scalogram_rgb, paths_rgb, summary)

@@ -31,6 +31,7 @@ class Samples:
     sampler: str
     labels: torch.Tensor | None = None  # (N,) class ids of a conditional model
     class_names: list[str] | None = None
+    returns_as_sampled: torch.Tensor | None = None  # (N, T) before the window-scale map, when it was applied
 
 
 def check_request(module: DiffusionModule, condition: int | None, guidance_scale: float) -> None:
@@ -119,8 +120,15 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
     net.train(was_training)
     images = torch.cat(batches)
     rep = module.representation
-    returns = rep.decode(images)
+    reprojection_error = rep.reprojection_error(images).cpu()
+    returns = as_sampled = rep.decode(images)
+    # over all n windows at once (ranks); a class-conditional set has its class's scales, not the data's
+    if sampler.window_scales and labels is None:
+        returns = rep.match_window_scales(as_sampled)
+        if returns is not as_sampled:
+            images = rep.encode(returns)  # the images of the series handed out
     return Samples(images=images.cpu(), returns=returns.cpu(), prices=rep.prices(returns, start_price).cpu(),
-                   reprojection_error=rep.reprojection_error(images).cpu(),
+                   reprojection_error=reprojection_error,
                    network_evals=network_evals, sampler=sampler.name, labels=labels,
-                   class_names=module.labeler.class_names if module.labeler is not None else None)
+                   class_names=module.labeler.class_names if module.labeler is not None else None,
+                   returns_as_sampled=as_sampled.cpu() if returns is not as_sampled else None)

@@ -23,6 +23,8 @@ class SamplerConfig:
         scheduler_kwargs: overrides of the training schedule's config for this scheduler.
         step_kwargs: extra arguments of ``scheduler.step`` (e.g. DDIM's ``eta``).
         project: project the predicted clean image onto the CWT's range at every step.
+        window_scales: give the generated set of windows the training windows' distribution of
+            scales (:mod:`wavediff.transforms.window_scales`; unconditional models).
     """
 
     name: str
@@ -31,6 +33,7 @@ class SamplerConfig:
     scheduler_kwargs: Mapping[str, Any] = field(default_factory=dict)
     step_kwargs: Mapping[str, Any] = field(default_factory=dict)
     project: bool = True
+    window_scales: bool = True
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> "SamplerConfig":

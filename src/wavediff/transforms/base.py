@@ -62,6 +62,11 @@ class Representation(nn.Module):
     def decode(self, images: Tensor) -> Tensor:
         raise NotImplementedError
 
+    def match_window_scales(self, returns: Tensor) -> Tensor:
+        """Generated windows ``(n, T)`` with the training windows' distribution of scales (see
+        :mod:`wavediff.transforms.window_scales`); representations without the map return ``returns``."""
+        return returns
+
     def project(self, images: Tensor) -> Tensor:
         """Nearest image (or the representation's best substitute) of a real series, same shape."""
         raise NotImplementedError

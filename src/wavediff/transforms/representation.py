@@ -17,6 +17,7 @@ from wavediff.errors import require_int
 from wavediff.transforms.base import Representation, gaussian
 from wavediff.transforms.cwt import AnalyticCWT, period_labels
 from wavediff.transforms.tails import LambertWTails, QuantileTails
+from wavediff.transforms.window_scales import WindowScaleMap
 
 TAILS = (None, "asinh", "lambert_w", "quantile")
 
@@ -68,6 +69,7 @@ class WaveletRepresentation(Representation):
         self.return_scaler = StandardScaler((1,))
         self.image_scaler = StandardScaler((AnalyticCWT.channels, num_scales, 1))
         self.register_buffer("tail_limit", torch.tensor(float("inf"), dtype=torch.float64))
+        self.window_scales = WindowScaleMap()  # scales of the training windows' latent series
         # Per-pixel variance of CWT(white noise) = squared norm of each row's impulse response;
         # fixed by the filters, so computed once (not stored: rebuilt from the arguments).
         delta = torch.zeros(1, window_size)
@@ -85,6 +87,9 @@ class WaveletRepresentation(Representation):
     def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str, *args: Any, **kwargs: Any) -> None:
         # Checkpoints from before tail compression have no tail_limit: no compression, no limit.
         state_dict.setdefault(prefix + "tail_limit", torch.tensor(float("inf"), dtype=torch.float64))
+        # ... and from before the window-scale map: an unfitted map, samples as drawn.
+        state_dict.setdefault(prefix + "window_scales.quantiles", torch.full_like(self.window_scales.quantiles,
+                                                                                float("nan")))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _compress(self, z: Tensor) -> Tensor:
@@ -113,6 +118,7 @@ class WaveletRepresentation(Representation):
         if self.tail_map is not None:
             self.tail_map.fit(self.return_scaler.transform(train_returns.double()))
         compressed = self._compress(self.return_scaler.transform(train_returns.float()))
+        self.window_scales.fit(compressed)
         self.tail_limit.fill_(1.25 * float(compressed.abs().max()) if self.tail_scale is not None else float("inf"))
         self.image_scaler.fit(self.cwt(compressed))
         self.start_price.fill_(float(start_price))
@@ -127,6 +133,14 @@ class WaveletRepresentation(Representation):
         """Normalised images ``(B, 2, S, T)`` -> log-return windows ``(B, T)`` (float32)."""
         series = self.cwt.inverse(self.image_scaler.inverse_transform(images.float()))
         return self.return_scaler.inverse_transform(self._expand(series))
+
+    def match_window_scales(self, returns: Tensor) -> Tensor:
+        """Generated log-return windows ``(n, T)`` whose latent series (after the scaler and the tail
+        map) get the training windows' distribution of scales, by rank (:class:`WindowScaleMap`)."""
+        if not self.window_scales.fitted:
+            return returns
+        latent = self._compress(self.return_scaler.transform(returns.float()))
+        return self.return_scaler.inverse_transform(self._expand(self.window_scales(latent))).to(returns.dtype)
 
     def project(self, images: Tensor) -> Tensor:
         """Project normalised images onto the set of images of real series, same shape."""
