@@ -110,7 +110,7 @@ def test_data_train_generate_in_a_real_browser(studio, tmp_path):
         # Reports: the benchmark table and the evaluation with its verdicts and plots.
         page.click("button.tab[data-panel=reports]")
         page.wait_for_selector("#benchmark-table td.best")
-        assert page.locator("#benchmark-table tr").count() == 3  # header, mjd, garch
+        assert page.locator("#benchmark-table tr").count() == 2  # header, mjd
         page.wait_for_selector("#report-table td:has-text('.')")
         page.wait_for_selector("#report-verdicts td.verdict")
         page.wait_for_selector("#report-plots img")

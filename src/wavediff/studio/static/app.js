@@ -385,6 +385,7 @@ async function showBenchmark() {
     Object.entries(byGen).map(([gen, v]) => ({ dataset, gen, ...v })));
   table($("#benchmark-verdicts"), verdicts, [["data", (v) => v.dataset], ["WaveDiff", (v) => v.gen],
     ["versus", (v) => v.versus], ["better", (v) => v.better], ["same", (v) => v.same], ["worse", (v) => v.worse]]);
+  $("#benchmark-verdicts").hidden = !verdicts.length;  // only WaveDiff generators get verdicts
 }
 
 async function showReport() {
