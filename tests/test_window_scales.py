@@ -92,3 +92,15 @@ def test_generate_maps_the_set_and_keeps_the_windows_as_drawn():
     grid = torch.linspace(0, 1, rep.window_scales.quantiles.numel(), dtype=torch.float64)
     expected = np.interp(levels.numpy(), grid.numpy(), rep.window_scales.quantiles.numpy())
     assert np.allclose(np.sort(latent.double().std(dim=1).numpy()), expected, rtol=0.02)
+
+
+def test_a_representation_without_the_map_takes_only_false():
+    from wavediff.transforms import build_representation
+    from wavediff.errors import ConfigError
+
+    rep = WaveletRepresentation(32, 8, tails="quantile", window_scales=False).fit(torch.randn(64, 32), 1.0)
+    x = torch.randn(8, 32)
+    assert not rep.window_scales.fitted and rep.match_window_scales(x) is x and not rep.config()["window_scales"]
+    assert build_representation({"kind": "returns", "window_size": 32, "window_scales": False}).kind == "returns"
+    with pytest.raises(ConfigError, match="magnitude_scalogram has no window-scale map"):
+        build_representation({"kind": "magnitude_scalogram", "window_size": 32, "window_scales": True})

@@ -62,6 +62,13 @@ class Representation(nn.Module):
     def decode(self, images: Tensor) -> Tensor:
         raise NotImplementedError
 
+    @classmethod
+    def refuse_window_scales(cls, window_scales: bool) -> None:
+        """For representations without the map: ``window_scales`` (set by data configs that turn the
+        map off) may only be false."""
+        if window_scales:
+            raise ValueError(f"{cls.kind} has no window-scale map; window_scales must be false")
+
     def match_window_scales(self, returns: Tensor) -> Tensor:
         """Generated windows ``(n, T)`` with the training windows' distribution of scales (see
         :mod:`wavediff.transforms.window_scales`); representations without the map return ``returns``."""

@@ -78,8 +78,10 @@ class MagnitudeScalogram(Representation):
     channels = 1
 
     def __init__(self, window_size: int, num_scales: int = 64, image_size: int = 64, retrieval_iters: int = 64,
-                 regularization: float = 1e-3, project_in_sampling: bool = False, wavelet: str = "morl") -> None:
+                 regularization: float = 1e-3, project_in_sampling: bool = False, wavelet: str = "morl",
+                 window_scales: bool = False) -> None:
         super().__init__()
+        self.refuse_window_scales(window_scales)
         require_int(num_scales, "data.transform.num_scales", 2)
         require_int(image_size, "data.transform.image_size", 2)
         self.window_size, self.num_scales, self.image_size = int(window_size), int(num_scales), int(image_size)

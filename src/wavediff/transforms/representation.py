@@ -43,6 +43,9 @@ class WaveletRepresentation(Representation):
             decodes to the training marginal).
         tail_scale: ``c`` of ``"asinh"``; set alone (checkpoints from before ``tails``), it means
             ``tails="asinh"``.
+        window_scales: fit the window-scale map on the training windows, so that generated sets can
+            get their spread of scales (:class:`~wavediff.transforms.window_scales.WindowScaleMap`);
+            ``False`` leaves it unfitted (samples as drawn).
     """
 
     kind = "complex_cwt"
@@ -50,8 +53,12 @@ class WaveletRepresentation(Representation):
 
     def __init__(self, window_size: int, num_scales: int, omega0: float = 6.0,
                  min_scale: float = 2.0, max_scale: float | None = None, tail_scale: float | None = None,
-                 tails: str | None = None, wavelet: str = "morlet", order: int | None = None) -> None:
+                 tails: str | None = None, wavelet: str = "morlet", order: int | None = None,
+                 window_scales: bool = True) -> None:
         super().__init__()
+        if not isinstance(window_scales, bool):
+            raise ValueError(f"window_scales must be true or false, got {window_scales!r}")
+        self.use_window_scales = window_scales
         require_int(num_scales, "data.transform.num_scales", 2)
         if tails is None and tail_scale is not None:
             tails = "asinh"
@@ -82,7 +89,7 @@ class WaveletRepresentation(Representation):
         return {"kind": self.kind, "window_size": c.window_size, "num_scales": c.num_scales,
                 "omega0": c.omega0, "min_scale": c.min_scale, "max_scale": c.max_scale,
                 "tail_scale": self.tail_scale, "tails": self.tails, "wavelet": c.wavelet.name,
-                "order": c.wavelet.order}
+                "order": c.wavelet.order, "window_scales": self.use_window_scales}
 
     def _load_from_state_dict(self, state_dict: dict[str, Any], prefix: str, *args: Any, **kwargs: Any) -> None:
         # Checkpoints from before tail compression have no tail_limit: no compression, no limit.
@@ -118,7 +125,8 @@ class WaveletRepresentation(Representation):
         if self.tail_map is not None:
             self.tail_map.fit(self.return_scaler.transform(train_returns.double()))
         compressed = self._compress(self.return_scaler.transform(train_returns.float()))
-        self.window_scales.fit(compressed)
+        if self.use_window_scales:
+            self.window_scales.fit(compressed)
         self.tail_limit.fill_(1.25 * float(compressed.abs().max()) if self.tail_scale is not None else float("inf"))
         self.image_scaler.fit(self.cwt(compressed))
         self.start_price.fill_(float(start_price))

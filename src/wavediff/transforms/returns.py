@@ -27,8 +27,9 @@ class ReturnsRepresentation(Representation):
     kind = "returns"
     has_range = True
 
-    def __init__(self, window_size: int, num_scales: int = 32) -> None:
+    def __init__(self, window_size: int, num_scales: int = 32, window_scales: bool = False) -> None:
         super().__init__()
+        self.refuse_window_scales(window_scales)
         self.window_size, self.num_scales = int(window_size), int(num_scales)
         self.return_scaler = StandardScaler((1,))
         self.plot_cwt = AnalyticCWT(self.window_size, self.num_scales)
