@@ -210,3 +210,11 @@ def test_the_studio_lists_benchmarks_and_evaluation_reports(quick):
         assert body["results"]["garch_t"]["verdicts"]["bootstrap"]["ks"]["verdict"] in ("better", "same", "worse")
         for file in body["plots"].values():  # every plot the page shows is served
             assert client.get(report["base_url"] + file).status_code == 200
+
+
+def test_a_cell_computed_with_another_config_is_not_in_the_table(quick):
+    suite = quick / "benchmark" / "quick"
+    ran = run_cli("benchmark", "--quick", f"paths.output_root={quick}", "table_only=true", "suite.n=17")
+    assert ran.code == 0, ran.err[-2000:]
+    summary = json.loads((suite / "benchmark.json").read_text())
+    assert summary["rows"]["mjd"] == {} and len(summary["missing"]) == 4  # every cell was made with n=16

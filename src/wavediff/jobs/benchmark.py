@@ -157,9 +157,7 @@ def run_cell(cfg: DictConfig) -> dict[str, Any]:
     out = cell_dir(cfg, dataset, name, seed)
     train_cfg = cell_train_config(cfg, dataset, seed, generator, out)
     n = int(cfg.suite.n)
-    key = config_hash({"format": CELL_FORMAT, "generator": generator.fingerprint(resolved(train_cfg)),
-                       "n": n, "seed": seed, "floor_pool": cfg.floor_pool, "floor_draws": cfg.floor_draws,
-                       "max_lag": cfg.max_lag})
+    key = cell_key(cfg, train_cfg, generator, seed)
     done = read_cell(out / "cell.json")
     if done is not None and done.get("key") == key:
         log.info("%s / %s / seed %d: finished before, kept", dataset, name, seed)
@@ -202,6 +200,26 @@ def run_cell(cfg: DictConfig) -> dict[str, Any]:
     return cell
 
 
+def cell_key(cfg: DictConfig, train_cfg: DictConfig, generator: Any, seed: int) -> str:
+    """What determines a cell's result, hashed: a finished cell with another key is stale."""
+    return config_hash({"format": CELL_FORMAT, "generator": generator.fingerprint(resolved(train_cfg)),
+                        "n": int(cfg.suite.n), "seed": seed, "floor_pool": cfg.floor_pool,
+                        "floor_draws": cfg.floor_draws, "max_lag": cfg.max_lag})
+
+
+def current_cell(cfg: DictConfig, dataset: str, name: str, generator: Any, seed: int) -> dict[str, Any] | None:
+    """A finished cell whose key matches what this config would compute now, else ``None``."""
+    out = cell_dir(cfg, dataset, name, seed)
+    cell = read_cell(out / "cell.json")
+    if cell is None:
+        return None
+    if cell.get("key") != cell_key(cfg, cell_train_config(cfg, dataset, seed, generator, out), generator, seed):
+        log.warning("%s / %s / seed %d: computed with another config; left out (rerun to refresh it)",
+                    dataset, name, seed)
+        return None
+    return cell
+
+
 def read_cell(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text())
@@ -239,7 +257,7 @@ def gather(cfg: DictConfig) -> dict[str, Any]:
     for dataset in cfg.suite.datasets:
         row = {}
         for name, generator in generators.items():
-            cells = [c for s in cfg.suite.seeds if (c := read_cell(cell_dir(cfg, dataset, name, s) / "cell.json"))]
+            cells = [c for s in cfg.suite.seeds if (c := current_cell(cfg, str(dataset), name, generator, int(s)))]
             if not cells:
                 continue
             metrics = {k: float(np.mean([c["metrics"][k]["ratio"] for c in cells])) for k in cells[0]["metrics"]}
