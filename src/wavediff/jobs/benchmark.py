@@ -52,6 +52,9 @@ class Trained:
             raise ConfigError(f"Trained overrides={overrides!r}: a list of key=value strings")
         self.overrides = overrides
 
+    def applies_to(self, source: Any) -> bool:
+        return True  # any data
+
     def fingerprint(self, train_cfg: dict[str, Any]) -> dict[str, Any]:
         """What determines the samples: the whole training config, bar where things are written."""
         return {k: v for k, v in train_cfg.items() if k not in ("paths", "registry")}
@@ -90,6 +93,14 @@ class Fitted:
         self.overrides: list[str] = []
         # the data's own simulator knows the true law: a sanity check, not a competitor
         self.oracle = bool(getattr(BASELINES[baseline], "oracle", False))
+
+    def applies_to(self, source: Any) -> bool:
+        """Whether the baseline can run on data from ``source`` (``simulator`` needs simulated data)."""
+        try:
+            BASELINES[self.baseline](source)
+        except DataError:
+            return False
+        return True
 
     def fingerprint(self, train_cfg: dict[str, Any]) -> dict[str, Any]:
         return {"data": train_cfg["data"], "baseline": self.baseline}
@@ -156,6 +167,9 @@ def run_cell(cfg: DictConfig) -> dict[str, Any]:
     generator = generators[name]
     out = cell_dir(cfg, dataset, name, seed)
     train_cfg = cell_train_config(cfg, dataset, seed, generator, out)
+    if not generator.applies_to(data_source(train_cfg)):
+        log.info("%s / %s: does not apply to this data (n/a)", dataset, name)
+        return {"dataset": dataset, "generator": name, "seed": seed, "median_ratio": None, "applies": False}
     n = int(cfg.suite.n)
     key = cell_key(cfg, train_cfg, generator, seed)
     done = read_cell(out / "cell.json")
@@ -198,6 +212,12 @@ def run_cell(cfg: DictConfig) -> dict[str, Any]:
     log.info("%s / %s / seed %d: median %.2f, max %.2f x floor", dataset, name, seed, cell["median_ratio"],
              cell["max_ratio"])
     return cell
+
+
+def data_source(train_cfg: DictConfig) -> Any:
+    """The data config's price source, built but not loaded (``None`` for CSV files)."""
+    node = OmegaConf.select(train_cfg, "data.source")
+    return instantiate(node, "data.source") if node is not None else None
 
 
 def cell_key(cfg: DictConfig, train_cfg: DictConfig, generator: Any, seed: int) -> str:
@@ -256,7 +276,11 @@ def gather(cfg: DictConfig) -> dict[str, Any]:
     rows: dict[str, Any] = {}
     for dataset in cfg.suite.datasets:
         row = {}
+        source = data_source(compose_config("train", [f"data={dataset}", "paths.output_dir=.", *cfg.suite.overrides]))
         for name, generator in generators.items():
+            if not generator.applies_to(source):
+                row[name] = {"applies": False, "oracle": generator.oracle, "trained": False}
+                continue
             cells = [c for s in cfg.suite.seeds if (c := current_cell(cfg, str(dataset), name, generator, int(s)))]
             if not cells:
                 continue
@@ -286,7 +310,7 @@ def _mean_or_none(values: list[Any]) -> float | None:
 
 def best_classical(row: dict[str, Any]) -> str | None:
     """The classical generator (no oracle) with the lowest median ratio in one data set's row."""
-    candidates = [g for g, c in row.items() if not c["trained"] and not c["oracle"]]
+    candidates = [g for g, c in row.items() if not c["trained"] and not c["oracle"] and c.get("applies", True)]
     return min(candidates, key=lambda g: row[g]["median_ratio"]) if candidates else None
 
 
@@ -303,7 +327,7 @@ def verdicts(cfg: DictConfig, rows: dict[str, Any]) -> dict[str, dict[str, dict[
             held_out = npz["returns"]
         rival_returns = _samples(cfg, dataset, rival, row[rival]["seeds"][0])
         for name, cell in row.items():
-            if not cell["trained"]:
+            if not cell["trained"] or not cell.get("applies", True):
                 continue
             mine = _samples(cfg, dataset, name, cell["seeds"][0])
             per_metric = paired_verdicts(mine, rival_returns, held_out, draws=cfg.verdict_draws, seed=0,
@@ -319,7 +343,11 @@ def _samples(cfg: DictConfig, dataset: str, generator: str, seed: int) -> np.nda
 
 
 def _cell_text(cell: dict[str, Any] | None) -> str:
-    return "-" if cell is None else f"{cell['median_ratio']:.2f} / {cell['max_ratio']:.1f}"
+    if cell is None:
+        return "-"  # not run yet
+    if not cell.get("applies", True):
+        return "n/a"  # e.g. the simulator on real data
+    return f"{cell['median_ratio']:.2f} / {cell['max_ratio']:.1f}"
 
 
 def headline_table(summary: dict[str, Any]) -> str:
@@ -328,7 +356,7 @@ def headline_table(summary: dict[str, Any]) -> str:
     generators = summary["generators"]
     lines = ["| data | " + " | ".join(generators) + " |", "|---|" + "---|" * len(generators)]
     for dataset, row in summary["rows"].items():
-        contenders = [g for g in generators if g in row and not row[g]["oracle"]]
+        contenders = [g for g in generators if g in row and not row[g]["oracle"] and row[g].get("applies", True)]
         best = min(contenders, key=lambda g: row[g]["median_ratio"]) if contenders else None
         cells = [(f"**{_cell_text(row.get(g))}**" if g == best else _cell_text(row.get(g))) for g in generators]
         lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
@@ -366,14 +394,15 @@ def markdown(summary: dict[str, Any]) -> str:
         for dataset, by_generator in summary["verdicts"].items():
             for name, v in by_generator.items():
                 parts.append(f"| {dataset} | {name} | {v['versus']} | {v['better']} | {v['same']} | {v['worse']} |")
-    mapped = [(d, g, c) for d, row in summary["rows"].items() for g, c in row.items() if "as_sampled" in c]
+    rows = {d: {g: c for g, c in row.items() if c.get("applies", True)} for d, row in summary["rows"].items()}
+    mapped = [(d, g, c) for d, row in rows.items() for g, c in row.items() if "as_sampled" in c]
     if mapped:
         parts += ["", "## The window-scale map, before and after", "",
                   "The same generated windows scored as the network drew them and after the window-scale map "
                   "(the default, `sampler.window_scales=true`: docs/concepts/evaluation.md):", "",
                   "| data | generator | as sampled | window scales mapped |", "|---|---|---|---|"]
         parts += [f"| {d} | {g} | {_cell_text(c['as_sampled'])} | {_cell_text(c)} |" for d, g, c in mapped]
-    for dataset, row in summary["rows"].items():
+    for dataset, row in rows.items():
         if not row:
             continue
         names = list(row)
@@ -395,7 +424,7 @@ def markdown(summary: dict[str, Any]) -> str:
               "was trained on, which understates that score's noise: its ratio is inflated for every generator "
               "alike (a known flaw, to be fixed with a held-apart half).",
               "- One seed per cell: a difference of a few tenths in a median is within what another seed moves."]
-    commits = sorted({c for row in summary["rows"].values() for cell in row.values() for c in cell["commits"]})
+    commits = sorted({c for row in rows.values() for cell in row.values() for c in cell["commits"]})
     parts += ["", "Cells computed at commit" + ("s " if len(commits) > 1 else " ") + ", ".join(f"`{short(c)}`" for c in commits)
               + " (each cell's own is in its cell.json)."]
     if summary["missing"]:
@@ -409,7 +438,7 @@ def write_table(cfg: DictConfig, command: str) -> Table:
     rows = gather(cfg)
     generators = list(cfg.suite.generators)
     missing = [f"{d}/{g}" for d in cfg.suite.datasets for g in generators if g not in rows.get(str(d), {})]
-    n_metrics = max((len(c["ratios"]) for row in rows.values() for c in row.values()), default=0)
+    n_metrics = max((len(c["ratios"]) for row in rows.values() for c in row.values() if "ratios" in c), default=0)
     commit = git_commit(Path(__file__).parent) or "unknown"
     summary = {"suite": str(cfg.suite.name), "commit": commit, "command": command,
                "written": time.strftime("%Y-%m-%d"), "n": int(cfg.suite.n), "seeds": list(cfg.suite.seeds),

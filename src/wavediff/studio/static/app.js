@@ -371,11 +371,13 @@ async function showBenchmark() {
     "bold: the best generator that does not know the true law.";
   const head = el("tr", {}, el("th", { text: "data" }), ...summary.generators.map((g) => el("th", { text: g })));
   const rows = Object.entries(summary.rows).map(([dataset, row]) => {
-    const contenders = summary.generators.filter((g) => row[g] && !row[g].oracle);
+    const contenders = summary.generators.filter((g) => row[g] && !row[g].oracle && row[g].applies !== false);
     const best = contenders.sort((a, b) => row[a].median_ratio - row[b].median_ratio)[0];
     return el("tr", {}, el("td", { text: dataset }), ...summary.generators.map((g) => {
       const cell = row[g];
-      const td = el("td", { text: cell ? `${ratioText(cell.median_ratio)} / ${ratioText(cell.max_ratio)}` : "-" });
+      const text = !cell ? "-" : cell.applies === false ? "n/a"
+        : `${ratioText(cell.median_ratio)} / ${ratioText(cell.max_ratio)}`;
+      const td = el("td", { text });
       if (g === best) td.classList.add("best");
       return td;
     }));
