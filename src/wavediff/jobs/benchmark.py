@@ -370,7 +370,8 @@ def short(commit: str) -> str:
 
 def readme_block(summary: dict[str, Any]) -> str:
     """The README's copy: the headline table and the line that says where it came from."""
-    missing = f"; not run yet: {', '.join(summary['missing'])}" if summary["missing"] else ""
+    count = len(summary["missing"])
+    missing = f"; {count} cell{'s' if count > 1 else ''} not run yet (listed in docs/benchmark.md)" if count else ""
     return (f"{headline_table(summary)}\n\nn = {summary['n']} windows per cell, seeds {summary['seeds']}, "
             f"commit `{short(summary['commit'])}`, `{summary['command']}`{missing}.")
 
