@@ -218,3 +218,13 @@ def test_a_cell_computed_with_another_config_is_not_in_the_table(quick):
     assert ran.code == 0, ran.err[-2000:]
     summary = json.loads((suite / "benchmark.json").read_text())
     assert summary["rows"]["mjd"] == {} and len(summary["missing"]) == 4  # every cell was made with n=16
+
+
+def test_an_infinite_ratio_is_strict_json_and_reads_inf():
+    from wavediff.jobs.benchmark import _finite
+
+    summary = _finite({"generators": ["a", "b"], "rows": {"x": {
+        "a": {"median_ratio": float("inf"), "max_ratio": float("inf"), "oracle": False},
+        "b": {"median_ratio": 1.0, "max_ratio": 2.0, "oracle": False}}}})
+    assert json.loads(json.dumps(summary, allow_nan=False))["rows"]["x"]["a"]["max_ratio"] is None
+    assert headline_table(summary).splitlines()[2] == "| x | inf / inf | **1.00 / 2.0** |"

@@ -159,12 +159,9 @@ def run_cell(cfg: DictConfig) -> dict[str, Any]:
     ``cfg.suite.n`` windows, score them against the held-out split, write ``cell.json``. A cell
     already finished with the same key is read back instead of redone."""
     dataset, name, seed = str(cfg.dataset), str(cfg.generator), int(cfg.seed)
-    generators = suite_generators(cfg) if name in cfg.suite.generators else {}
-    if name not in generators:
-        if name not in cfg.generators:
-            raise ConfigError(f"generator={name}: one of {', '.join(cfg.generators)}")
-        generators = {name: instantiate(cfg.generators[name], f"generators.{name}")}
-    generator = generators[name]
+    if name not in cfg.generators:
+        raise ConfigError(f"generator={name}: one of {', '.join(cfg.generators)}")
+    generator = instantiate(cfg.generators[name], f"generators.{name}")
     out = cell_dir(cfg, dataset, name, seed)
     train_cfg = cell_train_config(cfg, dataset, seed, generator, out)
     if not generator.applies_to(data_source(train_cfg)):
@@ -311,7 +308,7 @@ def _mean_or_none(values: list[Any]) -> float | None:
 def best_classical(row: dict[str, Any]) -> str | None:
     """The classical generator (no oracle) with the lowest median ratio in one data set's row."""
     candidates = [g for g, c in row.items() if not c["trained"] and not c["oracle"] and c.get("applies", True)]
-    return min(candidates, key=lambda g: row[g]["median_ratio"]) if candidates else None
+    return min(candidates, key=lambda g: _order(row[g]["median_ratio"])) if candidates else None
 
 
 def verdicts(cfg: DictConfig, rows: dict[str, Any]) -> dict[str, dict[str, dict[str, int]]]:
@@ -347,7 +344,15 @@ def _cell_text(cell: dict[str, Any] | None) -> str:
         return "-"  # not run yet
     if not cell.get("applies", True):
         return "n/a"  # e.g. the simulator on real data
-    return f"{cell['median_ratio']:.2f} / {cell['max_ratio']:.1f}"
+    return f"{_ratio(cell['median_ratio'], 2)} / {_ratio(cell['max_ratio'], 1)}"
+
+
+def _order(value: float | None) -> float:
+    return float("inf") if value is None else value
+
+
+def _ratio(value: float | None, digits: int) -> str:
+    return "inf" if value is None else f"{value:.{digits}f}"  # None: infinite (a zero floor)
 
 
 def headline_table(summary: dict[str, Any]) -> str:
@@ -357,7 +362,7 @@ def headline_table(summary: dict[str, Any]) -> str:
     lines = ["| data | " + " | ".join(generators) + " |", "|---|" + "---|" * len(generators)]
     for dataset, row in summary["rows"].items():
         contenders = [g for g in generators if g in row and not row[g]["oracle"] and row[g].get("applies", True)]
-        best = min(contenders, key=lambda g: row[g]["median_ratio"]) if contenders else None
+        best = min(contenders, key=lambda g: _order(row[g]["median_ratio"])) if contenders else None
         cells = [(f"**{_cell_text(row.get(g))}**" if g == best else _cell_text(row.get(g))) for g in generators]
         lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -412,8 +417,8 @@ def markdown(summary: dict[str, Any]) -> str:
         parts += ["", f"## {dataset}: value / floor per distance", "",
                   "| distance | floor | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
         for key in metrics:
-            parts.append(f"| {key} | {floors[key]:.3g} | " + " | ".join(f"{row[g]['ratios'][key]:.2f}" for g in names)
-                         + " |")
+            floor = "-" if floors[key] is None else f"{floors[key]:.3g}"
+            parts.append(f"| {key} | {floor} | " + " | ".join(_ratio(row[g]["ratios"][key], 2) for g in names) + " |")
         parts.append("| std ratio (generated / real) | 1 | " + " | ".join(f"{row[g]['std_ratio']:.2f}" for g in names)
                      + " |")
     parts += ["", "## What the floors cannot see", "",
@@ -446,20 +451,33 @@ def write_table(cfg: DictConfig, command: str) -> Table:
                "floor_pool": str(cfg.floor_pool), "verdict_draws": int(cfg.verdict_draws), "n_metrics": n_metrics,
                "datasets": [str(d) for d in cfg.suite.datasets], "generators": generators, "rows": rows,
                "verdicts": verdicts(cfg, rows), "missing": missing}
+    summary = _finite(summary)  # strict JSON (browsers read it): a zero floor's infinite ratio is null
     text = markdown(summary)
     out = Path(cfg.dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "benchmark.json", json.dumps(summary, indent=2))
+    as_json = json.dumps(summary, indent=2, allow_nan=False)
+    atomic_write_text(out / "benchmark.json", as_json)
     atomic_write_text(out / "benchmark.md", text)
     table = Table(summary, headline_table(summary), out / "benchmark.md", out / "benchmark.json", missing)
     if cfg.get("publish"):
         folder = Path(cfg.publish).expanduser()
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(folder / "benchmark.json", json.dumps(summary, indent=2))
+        atomic_write_text(folder / "benchmark.json", as_json)
         atomic_write_text(folder / "benchmark.md", text)
     if cfg.get("readme"):
         replace_block(Path(cfg.readme), readme_block(summary))
     return table
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every infinite or NaN float (a zero floor's ratio) as ``None``."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 README_START, README_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
