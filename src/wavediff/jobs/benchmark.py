@@ -187,8 +187,9 @@ def run_cell(cfg: DictConfig) -> dict[str, Any]:
                              max_lag=cfg.max_lag)
     as_sampled = extra.pop("as_sampled_returns", None)
     if as_sampled is not None:  # the same windows before the window-scale map: a paired before / after
+        floors = {k: m["floor"] for k, m in result["metrics"].items()}  # same pool, n and seed
         before = compare_to_real(as_sampled, real.held_out, pool, draws=cfg.floor_draws, seed=seed,
-                                 max_lag=cfg.max_lag)["metrics"]
+                                 max_lag=cfg.max_lag, floors=floors)["metrics"]
         before_ratios = [m["ratio"] for m in before.values()]
         extra["as_sampled"] = {"median_ratio": float(np.median(before_ratios)),
                                "max_ratio": float(np.max(before_ratios)),

@@ -13,12 +13,14 @@ from wavediff.metrics.tails import memorisation, tail_stats
 
 
 def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarray, draws: int = 5,
-                    seed: int = 0, max_lag: int = 50) -> dict[str, Any]:
+                    seed: int = 0, max_lag: int = 50, floors: dict[str, float] | None = None) -> dict[str, Any]:
     """Distances of ``generated`` windows ``(N, T)`` to held-out ``reference`` windows ``(M, T)``.
 
     The noise floor of each distance is its median over ``draws`` random sets of ``N`` real
     windows from ``pool`` (e.g. the training windows) compared to the same reference: what a
-    generator that reproduces real data would score with this many samples.
+    generator that reproduces real data would score with this many samples. ``floors`` (the
+    ``floor`` of each metric of an earlier call with the same ``reference``, ``pool``, ``N``,
+    ``draws`` and ``seed``) skips computing them again.
     Returns ``{"metrics": {name: {value, floor, ratio}}, "moments": {...}}``.
     """
     generated, reference, pool = (np.asarray(a, dtype=np.float64) for a in (generated, reference, pool))
@@ -27,25 +29,28 @@ def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarr
         raise ValueError(f"noise floor needs at least {n} real windows in the pool, got {len(pool)}")
     rng = np.random.default_rng(seed)
     values = distances(generated, reference, max_lag)
-    floors = [distances(pool[rng.choice(len(pool), n, replace=False)], reference, max_lag) for _ in range(draws)]
+    draws_ = [] if floors is not None else [
+        distances(pool[rng.choice(len(pool), n, replace=False)], reference, max_lag) for _ in range(draws)]
     if generated.shape[1] > 20:  # train on synthetic, test on real: |MAE ratio - 1|
         real_mae = forecast_mae(fit_forecaster(pool), reference)  # once: it grows with the pool
         values["predictive_abs_ratio_minus_1"] = abs(
             predictive_score(generated, pool, reference, real_mae=real_mae)["ratio"] - 1)
-        for f in floors:
+        for f in draws_:
             subset = pool[rng.choice(len(pool), n, replace=False)]
             f["predictive_abs_ratio_minus_1"] = abs(
                 predictive_score(subset, pool, reference, real_mae=real_mae)["ratio"] - 1)
     if n >= 8 and len(reference) >= 8:  # the classifier needs a few windows of each kind
         values["discriminative"] = discriminative_score(generated, reference, seed=seed)
-        for i, f in enumerate(floors[:1]):
+        for i, f in enumerate(draws_[:1]):
             f["discriminative"] = discriminative_score(pool[rng.choice(len(pool), n, replace=False)], reference,
                                                        seed=seed + 1 + i)
-        for f in floors[1:]:
-            f["discriminative"] = floors[0]["discriminative"]
+        for f in draws_[1:]:
+            f["discriminative"] = draws_[0]["discriminative"]
+    if floors is None:
+        floors = {key: float(np.median([f[key] for f in draws_])) for key in values}
     metrics = {}
     for key, value in values.items():
-        floor = float(np.median([f[key] for f in floors]))
+        floor = floors[key]
         metrics[key] = {"value": value, "floor": floor, "ratio": value / floor if floor > 0 else float("inf")}
     return {"metrics": metrics, "moments": {"generated": moments(generated), "real": moments(reference)},
             "tails": {"generated": tail_stats(generated), "real": tail_stats(reference)},
