@@ -9,7 +9,10 @@ from omegaconf import OmegaConf
 
 from conftest import CONFIGS, compose_config
 from wavediff.models.diffusion import DiffusionModule
+from wavediff.models.parameterization import Parameterization
+from wavediff.models.preconditioning import EDMPreconditioning, VPPreconditioning
 from wavediff.sampling.samplers import SamplerConfig, build_scheduler
+from wavediff.sampling.sigmas import schedule_sigmas
 from wavediff.transforms import build_representation
 from wavediff.transforms.representation import WaveletRepresentation
 
@@ -57,8 +60,15 @@ def test_sampler_options_build(tmp_path, sampler):
     config = SamplerConfig.from_mapping(OmegaConf.to_container(cfg.sampler, resolve=True))
     from diffusers import DDPMScheduler
 
-    scheduler = build_scheduler(config, DDPMScheduler(num_train_timesteps=1000, clip_sample=False))
-    assert len(scheduler.timesteps) == (config.steps or 1000)
+    train_scheduler = DDPMScheduler(num_train_timesteps=1000, clip_sample=False)
+    if config.scheduler is not None:
+        assert len(build_scheduler(config, train_scheduler).timesteps) == (config.steps or 1000)
+        return
+    vp = VPPreconditioning(Parameterization("epsilon"), train_scheduler.alphas_cumprod)
+    for preconditioning in (vp, EDMPreconditioning()):
+        sigmas = schedule_sigmas(config.schedule, preconditioning, config.steps, config.rho)
+        assert len(sigmas) == config.steps + 1 and float(sigmas[-1]) == 0.0 and (sigmas.diff() < 0).all()
+        assert float(sigmas[0]) == pytest.approx(preconditioning.sigma_max)
 
 
 @pytest.mark.parametrize("data", options("data"))

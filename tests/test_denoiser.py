@@ -19,6 +19,7 @@ from wavediff.errors import ConfigError, DataError
 from wavediff.models.diffusion import DiffusionModule
 from wavediff.models.noise import StudentTNoise
 from wavediff.models.parameterization import PREDICTIONS, Parameterization
+from wavediff.models.preconditioning import VPPreconditioning
 from wavediff.sampling.denoisers import guided
 from wavediff.sampling.generate import generate
 from wavediff.transforms import build_representation
@@ -94,11 +95,13 @@ class Oracle(nn.Module):
         self.point, self.alphas, self.p = point, alphas, Parameterization(prediction)
 
     def forward(self, x, t, cond=None):
-        alpha_bar = self.alphas[t].view(-1, *([1] * (x.ndim - 1)))
+        # float timesteps (σ-space samplers) are interpolated in log σ, as the VP adapter does
+        sigma = VPPreconditioning(self.p, self.alphas).sigma_of(t)
+        alpha_bar = (1 / (1 + sigma ** 2)).float().view(-1, *([1] * (x.ndim - 1)))
         return self.p.output(self.point.expand_as(x), x, alpha_bar)
 
 
-@pytest.mark.parametrize("sampler", ["ddim", "dpm"])
+@pytest.mark.parametrize("sampler", ["ddim", "dpm", "heun", "euler", "dpmpp_2m"])
 def test_every_prediction_samples_the_same_known_answer(sampler):
     rep, returns = fitted()
     point = rep.encode(returns[:1])

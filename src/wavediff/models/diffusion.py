@@ -19,6 +19,7 @@ from wavediff.config.instantiate import instantiate
 from wavediff.models.ema import make_ema
 from wavediff.models.noise import Noise, build_noise, check_noise_fits
 from wavediff.models.parameterization import Parameterization
+from wavediff.models.preconditioning import Preconditioning, build_preconditioning
 from wavediff.transforms import build_representation
 from wavediff.transforms.base import Representation
 
@@ -43,7 +44,7 @@ def _plain(value: Any) -> Any:
 
 
 class DiffusionModule(L.LightningModule):
-    """DDPM training of ``net(x, t, cond)`` with an EMA copy for sampling.
+    """Diffusion training of ``net(x, t, cond)`` (discrete DDPM or EDM) with an EMA copy for sampling.
 
     The module holds the pieces every sampler uses — the network (and its EMA), the noise, the
     parameterization, the training noise schedule, the fitted representation and, for
@@ -60,7 +61,9 @@ class DiffusionModule(L.LightningModule):
             ``config()`` dict when rebuilding from a checkpoint (fitted state from the state dict).
         noise: the ``model/noise`` config (``_target_`` + arguments; ``white``/``range`` strings
             of older checkpoints also load).
-        prediction: what the network predicts: ``epsilon``, ``sample`` or ``v_prediction``.
+        prediction: what the network predicts: ``epsilon``, ``sample`` or ``v_prediction`` on the
+            discrete DDPM schedule, or ``edm`` (continuous σ, :class:`EDMPreconditioning`).
+        edm: ``EDMPreconditioning`` arguments (``sigma_data``, ``p_mean``, ...) when ``prediction=edm``.
         condition: ``None`` (unconditional), a fitted :class:`~wavediff.data.labels.WindowLabels`,
             or a labeler config (``jumps``, ``volatility`` or its ``config()`` dict).
         cond_drop_prob: share of training labels replaced by "no label", so one network is both
@@ -74,6 +77,7 @@ class DiffusionModule(L.LightningModule):
     def __init__(self, net: Mapping[str, Any], noise_scheduler: Mapping[str, Any],
                  optimizer: Mapping[str, Any], representation: Representation | Mapping[str, Any],
                  noise: Mapping[str, Any] | str = "white", prediction: str = "epsilon",
+                 edm: Mapping[str, Any] | None = None,
                  condition: WindowLabels | Mapping[str, Any] | str | None = None, cond_drop_prob: float = 0.1,
                  lr_warmup_steps: int = 100, ema_decay: float = 0.999, compile: bool | str = False) -> None:
         super().__init__()
@@ -81,16 +85,18 @@ class DiffusionModule(L.LightningModule):
             representation = build_representation(_plain(representation))
         labeler = condition if isinstance(condition, WindowLabels) or condition is None else \
             build_labels(_plain(condition))
-        self.check_arguments(noise_scheduler, optimizer, representation, noise, prediction, cond_drop_prob, compile)
+        self.check_arguments(noise_scheduler, optimizer, representation, noise, prediction, cond_drop_prob, compile,
+                             edm=edm)
         self.save_hyperparameters(ignore=["representation", "condition"])
         self.hparams["representation"] = representation.config()
         self.hparams["condition"] = labeler.config() if labeler is not None else None
-        for key in ("net", "noise_scheduler", "optimizer", "noise"):
+        for key in ("net", "noise_scheduler", "optimizer", "noise", "edm"):
             self.hparams[key] = _plain(self.hparams[key])
 
         self.representation = representation
         self.labeler = labeler
-        self.parameterization = Parameterization(prediction)
+        # None for EDM: its network predicts neither noise nor images but EDM's scaled residual
+        self.parameterization = Parameterization(prediction) if prediction != "edm" else None
         self.noise: Noise = build_noise(self.hparams.noise)
         net_cfg = {"_target_": DEFAULT_NET, **self.hparams.net}
         self.net = instantiate(net_cfg, "model.net", image_shape=tuple(representation.image_shape),
@@ -98,16 +104,19 @@ class DiffusionModule(L.LightningModule):
         self.ema_net = make_ema(self.net, ema_decay)
         if compile:
             self.net.compile(**({} if compile is True else {"mode": compile}))
-        self.noise_scheduler = DDPMScheduler(**{**self.hparams.noise_scheduler, "prediction_type": prediction})
+        self.noise_scheduler = DDPMScheduler(**{**self.hparams.noise_scheduler, "prediction_type":
+                                                self.parameterization.prediction if self.parameterization else "epsilon"})
         # The schedule as a buffer: on the module's device, no host copy per training step.
         self.register_buffer("alphas_cumprod", self.noise_scheduler.alphas_cumprod.clone().float(),
                              persistent=False)
+        self.preconditioning: Preconditioning = build_preconditioning(prediction, self.alphas_cumprod,
+                                                                      self.hparams.edm)
 
     @staticmethod
     def check_arguments(noise_scheduler: Mapping[str, Any], optimizer: Mapping[str, Any],
                         representation: Representation, noise: Mapping[str, Any] | str = "white",
                         prediction: str = "epsilon", cond_drop_prob: float = 0.1, compile: bool | str = False,
-                        **_: Any) -> None:
+                        edm: Mapping[str, Any] | None = None, **_: Any) -> None:
         """The constructor's checks, without building the network: one-line :class:`ConfigError`
         for the first bad argument (the training job calls this before any data is made)."""
         lr = optimizer.get("lr", 1e-3)  # absent: the optimizer's own default
@@ -118,7 +127,7 @@ class DiffusionModule(L.LightningModule):
             raise ConfigError(f"model.cond_drop_prob={cond_drop_prob!r}: must be in [0, 1)")
         if compile not in (True, False) and compile not in COMPILE_MODES:
             raise ConfigError(f"model.compile={compile!r}: true, false or one of {', '.join(COMPILE_MODES)}")
-        Parameterization(prediction)
+        build_preconditioning(prediction, torch.ones(2), _plain(edm))
         check_noise_fits(build_noise(_plain(noise)), representation)
 
     @property
@@ -133,28 +142,21 @@ class DiffusionModule(L.LightningModule):
         """Diffusion noise ``(count, *image_shape)`` on the module's device (see :mod:`~wavediff.models.noise`)."""
         return self.noise.sample(count, self.representation, generator).to(self.device)
 
-    def alpha_bar(self, steps: Tensor, ndim: int) -> Tensor:
-        """``alpha_bar`` of timesteps ``(B,)`` shaped ``(B, 1, ...)`` to broadcast over ``ndim``-D images."""
-        return self.alphas_cumprod[steps.to(self.alphas_cumprod.device)].view(-1, *([1] * (ndim - 1)))
-
     def diffusion_loss(self, images: Tensor, labels: Tensor | None = None,
                        generator: torch.Generator | None = None, drop_labels: bool = True) -> Tensor:
-        """MSE between the network's output and the parameterization's target for clean images
-        ``(B, *image_shape)`` at uniform random timesteps."""
+        """MSE between the network's output and the preconditioning's target for clean images
+        ``(B, *image_shape)`` at random noise levels (uniform timesteps, or EDM's log-normal σ)."""
         count, device = images.shape[0], images.device
         gen_device = generator.device if generator is not None else device
         noise = self.sample_noise(count, generator).to(device)
-        steps = torch.randint(0, len(self.alphas_cumprod), (count,), generator=generator, device=gen_device).to(device)
-        alpha_bar = self.alpha_bar(steps, images.ndim)
-        noisy = alpha_bar.sqrt() * images + (1 - alpha_bar).sqrt() * noise
+        noisy, time, target = self.preconditioning.training_example(images, noise, generator)
         cond = None
         if self.labeler is not None and labels is not None:
             cond = labels.to(device)
             if drop_labels and self.hparams.cond_drop_prob > 0:
                 drop = torch.rand(count, generator=generator, device=gen_device).to(device) < self.hparams.cond_drop_prob
                 cond = torch.where(drop, torch.full_like(cond, self.num_classes), cond)
-        target = self.parameterization.target(images, noise, alpha_bar)
-        return F.mse_loss(self.net(noisy, steps, cond), target)
+        return F.mse_loss(self.net(noisy, time, cond), target)
 
     @staticmethod
     def _unpack(batch: Any) -> tuple[Tensor, Tensor | None]:

@@ -21,7 +21,8 @@ class Parameterization:
 
     def __init__(self, prediction: str = "epsilon") -> None:
         if prediction not in PREDICTIONS:
-            raise ConfigError(f"model.prediction={prediction!r}: one of {', '.join(PREDICTIONS)}")
+            raise ConfigError(f"model.prediction={prediction!r}: one of {', '.join(PREDICTIONS)} "
+                              "(discrete DDPM) or edm (continuous σ, models/preconditioning.py)")
         self.prediction = prediction
 
     def target(self, clean: Tensor, noise: Tensor, alpha_bar: Tensor) -> Tensor:

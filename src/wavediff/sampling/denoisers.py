@@ -1,7 +1,9 @@
-"""Wrappers around the network that samplers call: classifier-free guidance and range projection.
+"""The σ-space denoiser ``D(x, sigma, cond) -> x0`` of a trained module, and the wrappers samplers
+see it through: classifier-free guidance and range projection.
 
-Each takes and returns a function ``(x, t, cond) -> output`` in the model's parameterization
-(``t``: timesteps ``(B,)``), so :func:`~wavediff.sampling.generate.generate` stays a plain loop.
+``x = x0 + sigma * n``; ``sigma`` is ``(B,)``. Each wrapper takes and returns such a function, so
+it works at any σ and with every sampler (:mod:`wavediff.sampling.methods`, and diffusers'
+schedulers through :func:`wavediff.sampling.samplers.run_diffusers`).
 """
 
 from __future__ import annotations
@@ -11,40 +13,47 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from wavediff.models.parameterization import Parameterization
+from wavediff.models.preconditioning import Network, Preconditioning
 from wavediff.transforms.base import Representation
 
 Denoiser = Callable[[Tensor, Tensor, "Tensor | None"], Tensor]
 
 
-def guided(net: Denoiser, guidance_scale: float, null_label: int) -> Denoiser:
-    """Classifier-free guidance (Ho & Salimans 2022): ``u + w (c - u)`` from the conditional output
-    ``c`` and the unconditional one ``u`` (label ``null_label``). ``w = 1`` is the conditional
-    prediction alone, ``w = 0`` the unconditional one; both then cost one network call."""
+def network_denoiser(net: Network, preconditioning: Preconditioning) -> Denoiser:
+    """``D`` of a network under its preconditioning (VP adapter or EDM)."""
 
-    def denoise(x: Tensor, t: Tensor, cond: Tensor | None) -> Tensor:
+    def denoise(x: Tensor, sigma: Tensor, cond: Tensor | None) -> Tensor:
+        return preconditioning.denoise(net, x, sigma, cond)
+
+    return denoise
+
+
+def guided(denoiser: Denoiser, guidance_scale: float, null_label: int) -> Denoiser:
+    """Classifier-free guidance (Ho & Salimans 2022): ``u + w (c - u)`` from the conditional
+    prediction ``c`` and the unconditional one ``u`` (label ``null_label``). ``w = 1`` is the
+    conditional prediction alone, ``w = 0`` the unconditional one; both then cost one network call.
+    (Every parameterization is affine in ``x0`` at fixed ``x``, so mixing clean images is the same
+    as mixing noise or velocity predictions.)"""
+
+    def denoise(x: Tensor, sigma: Tensor, cond: Tensor | None) -> Tensor:
         if cond is None or guidance_scale == 1.0:
-            return net(x, t, cond)
+            return denoiser(x, sigma, cond)
         null = torch.full_like(cond, null_label)
         if guidance_scale == 0.0:
-            return net(x, t, null)
-        both = net(torch.cat([x, x]), torch.cat([t, t]), torch.cat([cond, null]))
+            return denoiser(x, sigma, null)
+        both = denoiser(torch.cat([x, x]), torch.cat([sigma, sigma]), torch.cat([cond, null]))
         conditional, unconditional = both.chunk(2)
         return unconditional + guidance_scale * (conditional - unconditional)
 
     return denoise
 
 
-def projected(denoiser: Denoiser, parameterization: Parameterization, representation: Representation,
-              alphas_cumprod: Tensor) -> Denoiser:
-    """Replace the predicted clean image by its projection onto the representation's range (the
-    images of real series) and return the output that predicts it, so every scheduler steps
-    toward an image of a series."""
+def projected(denoiser: Denoiser, representation: Representation) -> Denoiser:
+    """The predicted clean image projected onto the representation's range (the images of real
+    series), so every sampler steps toward an image of a series."""
 
-    def denoise(x: Tensor, t: Tensor, cond: Tensor | None) -> Tensor:
-        output = denoiser(x, t, cond)
-        alpha_bar = alphas_cumprod[t].view(-1, *([1] * (x.ndim - 1)))
-        clean = representation.project(parameterization.clean(output, x, alpha_bar))
-        return parameterization.output(clean, x, alpha_bar).to(output.dtype)
+    def denoise(x: Tensor, sigma: Tensor, cond: Tensor | None) -> Tensor:
+        clean = denoiser(x, sigma, cond)
+        return representation.project(clean).to(clean.dtype)
 
     return denoise

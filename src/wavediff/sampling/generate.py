@@ -5,7 +5,6 @@ Used by the sampling callback, ``scripts/generate.py`` and evaluation alike.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +14,9 @@ from tqdm.auto import tqdm
 
 from wavediff.errors import ConfigError
 from wavediff.models.diffusion import DiffusionModule
-from wavediff.sampling.denoisers import guided, projected
-from wavediff.sampling.samplers import SamplerConfig, build_scheduler
+from wavediff.sampling.denoisers import guided, network_denoiser, projected
+from wavediff.sampling.methods import Step, StepCallback
+from wavediff.sampling.samplers import SamplerConfig
 
 
 @dataclass
@@ -56,68 +56,89 @@ def draw_labels(module: DiffusionModule, n: int, condition: int | None,
     return torch.full((n,), condition, dtype=torch.long)
 
 
+class ProgressBar:
+    """A tqdm bar over every network call of every batch, fed by the samplers' step callback
+    (its length is known from the first step's ``total``)."""
+
+    def __init__(self, batches: int, name: str) -> None:
+        self.batches, self.name, self.bar = batches, name, None
+
+    def __call__(self, step: Step) -> None:
+        if self.bar is None:
+            self.bar = tqdm(total=step.total * self.batches, desc=f"sampling ({self.name})", unit="step")
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _chain(*callbacks: StepCallback | None) -> StepCallback | None:
+    active = [c for c in callbacks if c is not None]
+    if len(active) <= 1:
+        return active[0] if active else None
+
+    def report(step: Step) -> None:
+        for callback in active:
+            callback(step)
+
+    return report
+
+
 @torch.no_grad()
 def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[str, Any],
              seed: int = 0, batch_size: int = 64, progress: bool = False,
              start_price: float | None = None, condition: int | None = None,
-             guidance_scale: float = 1.0) -> Samples:
-    """Sample ``n`` series with the EMA network.
+             guidance_scale: float = 1.0, callback: StepCallback | None = None) -> Samples:
+    """Sample ``n`` series with the EMA network: draw labels, build the σ-space denoiser with its
+    guidance and projection wrappers, run the sampler batch by batch, decode.
 
     Args:
-        module: trained module (its EMA weights, noise, schedule and representation are used).
+        module: trained module (its EMA weights, noise, preconditioning and representation are used).
         n: number of series. sampler: a :class:`SamplerConfig` or the ``sampler`` config mapping.
         seed: seeds the initial noise, the labels and any stochastic steps (same seed, same samples).
-        batch_size: images per network call. progress: show a tqdm bar over denoising steps.
+        batch_size: images per network call. progress: show a tqdm bar over network calls.
         start_price: first price of every path; default the end of the training split.
         condition: class id to generate (conditional models); ``None`` draws labels at their
             training frequencies.
         guidance_scale: classifier-free guidance weight ``w >= 0`` (1 = plain conditional).
+        callback: called with a :class:`~wavediff.sampling.methods.Step` after every network call.
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     check_request(module, condition, guidance_scale)
     sampler = sampler if isinstance(sampler, SamplerConfig) else SamplerConfig.from_mapping(sampler)
+    preconditioning = module.preconditioning
+    sampler.check_model(preconditioning)
     net, device = module.ema_net.module, module.device
     was_training = net.training
     net.eval()
     generator = torch.Generator(device="cpu").manual_seed(seed)
     labels = draw_labels(module, n, condition, generator)
-    denoise = guided(net, guidance_scale, module.num_classes)
+    denoise = guided(network_denoiser(net, preconditioning), guidance_scale, module.num_classes)
     if sampler.project:
-        denoise = projected(denoise, module.parameterization, module.representation, module.alphas_cumprod)
+        denoise = projected(denoise, module.representation)
+    bar = ProgressBar((n + batch_size - 1) // batch_size, sampler.name) if progress else None
+    report = _chain(bar, callback)
     batches, network_evals = [], 0
-    bar = None
-    for start in range(0, n, batch_size):
-        scheduler = build_scheduler(sampler, module.noise_scheduler)
-        count = min(batch_size, n - start)
-        cond = labels[start:start + count].to(device) if labels is not None else None
-        if bar is None and progress:
-            total = len(scheduler.timesteps) * ((n + batch_size - 1) // batch_size)
-            bar = tqdm(total=total, desc=f"sampling ({sampler.name})", unit="step")
-        step_params = inspect.signature(scheduler.step).parameters
-        step_kwargs = dict(sampler.step_kwargs)
-        # steps that take their noise from us get the model's noise (DDIM with eta=0 adds none)
-        own_noise = "variance_noise" in step_params and step_kwargs.get("eta", 1.0) != 0
-        if "variance_noise" not in step_params and "generator" in step_params:  # draws white noise itself
-            if not module.noise.is_white:
-                raise ConfigError(f"sampler {sampler.name}: its steps add white noise, but this model was trained "
-                                  f"with model/noise={module.noise.kind}; use ancestral (DDIM, eta=1; steps=1000 "
-                                  "is DDPM), ddim, dpm or unipc")
-            step_kwargs["generator"] = generator
-        x = module.sample_noise(count, generator) * scheduler.init_noise_sigma
-        for t in scheduler.timesteps:
-            if own_noise:
-                step_kwargs["variance_noise"] = module.sample_noise(count, generator)
-            steps = t.to(device).expand(count)
-            output = denoise(scheduler.scale_model_input(x, t), steps, cond)
-            x = scheduler.step(output, t, x, **step_kwargs).prev_sample
-            if bar is not None:
-                bar.update(1)
-        network_evals = len(scheduler.timesteps)
-        batches.append(x.float())
-    if bar is not None:
-        bar.close()
-    net.train(was_training)
+    try:
+        for start in range(0, n, batch_size):
+            count = min(batch_size, n - start)
+            cond = labels[start:start + count].to(device) if labels is not None else None
+            calls = [0]
+
+            def batch_denoise(x: torch.Tensor, sigma: float, cond=cond, count=count, calls=calls) -> torch.Tensor:
+                calls[0] += 1
+                return denoise(x, torch.full((count,), float(sigma), dtype=torch.float64), cond)
+
+            x = sampler.run(batch_denoise, lambda count=count: module.sample_noise(count, generator),
+                            preconditioning, module.noise_scheduler, generator, module.noise, report)
+            network_evals = calls[0]
+            batches.append(x.float())
+    finally:
+        net.train(was_training)
+        if bar is not None:
+            bar.close()
     images = torch.cat(batches)
     rep = module.representation
     reprojection_error = rep.reprojection_error(images).cpu()
