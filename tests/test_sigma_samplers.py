@@ -3,9 +3,11 @@ preconditioning, wrappers, noises, EDM training and one-line refusals."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from diffusers import DDIMScheduler
@@ -233,6 +235,7 @@ def test_edm_model_trains_samples_and_refuses_discrete_schedulers():
         generate(module, 1, sampler_config("heun", steps=3, schedule="discrete"), seed=0)
 
 
+@pytest.mark.slow
 def test_edm_smoke_run_trains_and_records(smoke_cfg):
     from wavediff.jobs.train import train
 
@@ -241,6 +244,23 @@ def test_edm_smoke_run_trains_and_records(smoke_cfg):
     module = load_module(Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt")
     assert isinstance(module.preconditioning, EDMPreconditioning)
     assert list(Path(cfg.paths.output_dir).rglob("samples.npz"))  # the sampling callback ran heun
+
+
+def test_sampling_callback_draws_how_a_sample_emerges(trained):
+    pictures = sorted((trained[1] / "samples").rglob("denoising.png"))  # fed by the step callback
+    assert pictures and pictures[0].stat().st_size > 1000
+
+
+def test_denoising_trace_keeps_evenly_spread_steps_of_the_first_batch():
+    from wavediff.sampling.trace import DenoisingTrace
+
+    trace = DenoisingTrace(points=4)
+    sigmas = karras_sigmas(10, 0.01, 10.0)
+    for batch in range(2):
+        methods.heun(lambda x, s: x * 0 + s, torch.zeros(2, 3), sigmas, None, callback=trace)
+    assert trace.images.shape == (4, 3) and len(trace.sigmas) == 4  # 19 calls -> calls 0, 6, 12, 18
+    assert trace.sigmas[0] == pytest.approx(10.0) and trace.sigmas[-1] == pytest.approx(0.01)
+    assert torch.allclose(trace.images[:, 0], torch.tensor(trace.sigmas, dtype=torch.float32))
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -263,3 +283,34 @@ def test_schedule_refuses_a_range_outside_the_training_one():
     with pytest.raises(ConfigError, match=r"sigma_min=1e-05: outside"):
         schedule_sigmas("karras", vp(), 5, sigma_min=1e-5)
     assert SamplerConfig.from_mapping(sampler_config("euler")).function() is methods.euler
+
+
+def test_sampler_table_scores_rows_records_them_and_resumes(trained, tmp_path):
+    from conftest import run_cli
+    from wavediff.registry.store import Registry
+    from wavediff.registry.tables import GenerationRun
+
+    rows = tmp_path / "rows.yaml"
+    rows.write_text("rows:\n"
+                    "  - {label: anc, model: tiny, sampler: ancestral, overrides: [steps=2]}\n"
+                    "  - {model: tiny, sampler: edm, overrides: [steps=2, options.churn=5]}\n")
+    ckpt = trained[1] / "checkpoints" / "last.ckpt"
+    db = f"registry.url=sqlite:///{tmp_path}/r.db"
+    args = ("samplers", "--model", f"tiny={ckpt}", "--rows", str(rows), "--n", "8", "--draws", "2",
+            "--out", str(tmp_path / "out"), "--registry", db)
+    ran = run_cli(*args)
+    assert ran.code == 0, ran.err
+    payload = json.loads((tmp_path / "out" / "samplers.json").read_text())
+    assert [r["label"] for r in payload["rows"]] == ["anc", "tiny_edm_steps_2_options.churn_5"]
+    assert [r["network_evals"] for r in payload["rows"]] == [2, 3]
+    assert all(np.isfinite(r["ratios"]["ks"]) and r["seconds_per_64"] > 0 for r in payload["rows"])
+    table = (tmp_path / "out" / "samplers.md").read_text()
+    assert "| tiny | edm | 2 | 3 | churn=5 |" in table and "real (held out)" in table
+    registry = Registry(f"sqlite:///{tmp_path}/r.db")
+    assert sorted(r.sampler for r in registry.all(GenerationRun)) == ["ancestral", "edm"]
+    done = (tmp_path / "out" / "anc" / "row.json").stat().st_mtime_ns
+    assert run_cli(*args).code == 0  # a second run reuses both rows: nothing generated again
+    assert (tmp_path / "out" / "anc" / "row.json").stat().st_mtime_ns == done
+    assert len(registry.all(GenerationRun)) == 2
+    bad = run_cli("samplers", "--rows", str(rows), "--out", str(tmp_path / "x"))
+    assert bad.code != 0 and bad.err.startswith("error:") and "--model tiny=<path>" in bad.err

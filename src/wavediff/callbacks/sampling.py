@@ -16,6 +16,8 @@ from lightning.pytorch.utilities import rank_zero_only
 from wavediff.sampling.artifacts import SampleArtifacts, write_sample_artifacts
 from wavediff.sampling.generate import generate
 from wavediff.sampling.samplers import SamplerConfig
+from wavediff.sampling.trace import DenoisingTrace
+from wavediff.transforms.render import denoising_figure, save_figure
 
 
 @dataclass
@@ -32,8 +34,9 @@ class SampledEpoch:
 class SamplingCallback(L.Callback):
     """Every ``every_n_epochs`` epochs and at the end of fit, sample with the EMA weights.
 
-    Writes ``<run>/samples/epoch_XXX/{scalogram.png, paths.png, samples.npz}`` and logs both
-    pictures and a few return statistics to TensorBoard. Runs on rank zero only. Each
+    Writes ``<run>/samples/epoch_XXX/{scalogram.png, paths.png, denoising.png, samples.npz}`` and
+    logs the pictures and a few return statistics to TensorBoard (``denoising.png``: the first
+    series' clean prediction at six noise levels, from the sampler's step callback). Runs on rank zero only. Each
     :class:`SampledEpoch` is then handed to every callback that has an ``on_samples(trainer,
     pl_module, sampled)`` method, in callback order (evaluation scores it, then the registry
     callback records it with its metrics).
@@ -68,13 +71,19 @@ class SamplingCallback(L.Callback):
     @rank_zero_only
     def _sample(self, trainer: L.Trainer, pl_module: L.LightningModule, epoch: int) -> None:
         self._last_sampled_epoch = epoch
+        trace = DenoisingTrace()
         samples = generate(pl_module, self.num_samples, self.sampler, seed=self.seed,
-                           batch_size=self.batch_size, guidance_scale=self.guidance_scale)
+                           batch_size=self.batch_size, guidance_scale=self.guidance_scale, callback=trace)
         datamodule = trainer.datamodule
         real = datamodule.windows.get("val") if datamodule is not None else None
         out = Path(trainer.default_root_dir) / self.dirname / f"epoch_{epoch:03d}"
         artifacts = write_sample_artifacts(samples, pl_module.representation, out / "scalogram.png",
                                            real_returns=real, title=f"epoch {epoch}")
+        rep = pl_module.representation
+        trace_prices = rep.prices(rep.decode(trace.images.to(rep.device))).cpu().numpy()
+        denoising_rgb = save_figure(denoising_figure(trace_prices, trace.sigmas,
+                                                     title=f"epoch {epoch}: series 0 as the sampler sees it "
+                                                           f"({samples.sampler})"), out / "denoising.png")
         sampled = SampledEpoch(epoch, artifacts, samples.returns.numpy())
         for logger in trainer.loggers:
             if isinstance(logger, TensorBoardLogger):
@@ -83,6 +92,7 @@ class SamplingCallback(L.Callback):
                                  dataformats="HWC")
                 writer.add_image("samples/paths", artifacts.paths_rgb, trainer.global_step,
                                  dataformats="HWC")
+                writer.add_image("samples/denoising", denoising_rgb, trainer.global_step, dataformats="HWC")
                 for key in ("returns_std", "returns_excess_kurtosis", "reprojection_error_mean"):
                     writer.add_scalar(f"samples/{key}", artifacts.summary[key], trainer.global_step)
         for callback in trainer.callbacks:

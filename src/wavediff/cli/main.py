@@ -16,6 +16,7 @@ COMMANDS = {
     "registry": ("registry", "query the run registry (list, show, best, compare, export, verify, gc)"),
     "studio": ("studio", "the web UI on http://127.0.0.1:8000"),
     "benchmark": ("benchmark", "quality benchmark: data sets x generators (WaveDiff, GARCH, bootstrap), one table"),
+    "samplers": ("samplers", "sampler comparison on trained models: network calls x churn -> quality, seconds"),
     "bench": ("bench", "speed benchmark, ratios measured side by side"),
 }
 

@@ -62,6 +62,23 @@ def paths_figure(generated_prices: np.ndarray, real_prices: np.ndarray | None = 
     return fig
 
 
+def denoising_figure(prices: np.ndarray, sigmas: list[float], title: str = "") -> Figure:
+    """How one sample emerges: the price path ``(K, T + 1)`` of the network's clean prediction at
+    ``K`` noise levels ``sigmas`` (high to low), one panel each."""
+    count = len(prices)
+    fig, axes = plt.subplots(1, count, figsize=(2.4 * count, 2.6), squeeze=False, sharey=True,
+                             constrained_layout=True)
+    for ax, path, sigma in zip(axes.flat, prices, sigmas):
+        ax.plot(np.asarray(path), lw=0.8)
+        ax.set_title(f"σ = {sigma:.3g}", fontsize=8)
+        ax.tick_params(labelsize=6)
+        ax.grid(alpha=0.3)
+    axes.flat[0].set_ylabel("price", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig
+
+
 def save_figure(fig: Figure, path: Path) -> np.ndarray:
     """Write ``fig`` as PNG (atomically) and return it as an RGB array ``(H, W, 3)`` uint8."""
     with atomic_path(path) as tmp:

@@ -1,0 +1,62 @@
+"""Compare samplers on the same trained models, each against the held-out windows and noise floors.
+
+Rows come from a YAML file (default configs/sampler_table.yaml: `rows:` of `model`, `sampler` and
+optional `overrides` of the sampler config); models are `--model LABEL=CHECKPOINT`. Each row's
+samples are generated once (recorded in the registry, timed) and reused on the next run, so the
+command resumes. Writes <out>/samplers.md and .json, and with --publish docs/samplers.md.
+
+  wavediff samplers --model vp=outputs/.../last.ckpt --model edm=outputs/.../last.ckpt --publish docs
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from wavediff.cli import one_line_errors
+from wavediff.config.compose import config_dir
+from wavediff.errors import ConfigError
+
+PROG = "wavediff samplers"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", action="append", default=[], metavar="LABEL=CHECKPOINT",
+                   help="a model the rows name (repeat for several)")
+    p.add_argument("--rows", type=Path, default=None,
+                   help="YAML with a rows: list (default: the packaged configs/sampler_table.yaml)")
+    p.add_argument("--n", type=int, default=256, help="series per row (default 256)")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    p.add_argument("--batch-size", type=int, default=64, help="images per network call (default 64)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    p.add_argument("--draws", type=int, default=5, help="real sets per noise floor (default 5)")
+    p.add_argument("--out", type=Path, default=Path("outputs/samplers"), help="where rows and the table go")
+    p.add_argument("--publish", type=Path, default=None, help="also copy the table here (e.g. docs)")
+    p.add_argument("--registry", action="append", default=[], metavar="OVERRIDE",
+                   help="registry config override, e.g. registry.url=sqlite:///x.db")
+    return p.parse_args(argv)
+
+
+@one_line_errors
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    from wavediff.jobs.sampler_table import load_rows, sampler_table
+
+    models = {}
+    for item in args.model:
+        label, sep, path = item.partition("=")
+        if not sep or not label or not path:
+            raise ConfigError(f"--model {item!r}: expected LABEL=CHECKPOINT")
+        models[label] = path
+    if args.n < 8:
+        raise ConfigError(f"--n {args.n}: needs at least 8 series (the discriminative score)")
+    rows = load_rows(args.rows or config_dir() / "sampler_table.yaml")
+    command = " ".join(["wavediff samplers", *map(shlex.quote, sys.argv[2:] if argv is None else argv)])
+    payload = sampler_table(rows, models, args.out, n=args.n, seed=args.seed, batch_size=args.batch_size,
+                            device=args.device, draws=args.draws, registry_overrides=args.registry,
+                            publish=args.publish, command=command)
+    print((args.out / "samplers.md").read_text())
+    print(f"wrote {args.out / 'samplers.md'} ({len(payload['rows'])} rows)")
