@@ -314,3 +314,15 @@ def test_sampler_table_scores_rows_records_them_and_resumes(trained, tmp_path):
     assert len(registry.all(GenerationRun)) == 2
     bad = run_cli("samplers", "--rows", str(rows), "--out", str(tmp_path / "x"))
     assert bad.code != 0 and bad.err.startswith("error:") and "--model tiny=<path>" in bad.err
+
+
+@pytest.mark.parametrize("prediction, edm, message", [
+    ("epsilon", {"sigma_data": 1.0}, "model.edm is set but model.prediction='epsilon'"),
+    ("edm", {"sigma_data": -1.0}, r"model.edm.sigma_data=-1.0: must be a positive number"),
+    ("edm", {"sigma_min": 5.0, "sigma_max": 1.0}, "sigma_min=5.0 must be below sigma_max=1.0"),
+    ("edm", {"rho": 7}, "model.edm: .*unexpected keyword"),
+    ("edn", None, "or edm"),
+])
+def test_bad_preconditioning_settings_are_one_line_errors(prediction, edm, message):
+    with pytest.raises(ConfigError, match=message):
+        tiny_module(prediction=prediction, edm=edm)

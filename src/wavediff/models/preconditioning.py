@@ -106,7 +106,9 @@ class VPPreconditioning(Preconditioning):
         gen_device = generator.device if generator is not None else device
         steps = torch.randint(0, len(self.alphas_cumprod), (count,), generator=generator,
                               device=gen_device).to(device)
-        alpha_bar = _per_image(self.alphas_cumprod.to(device)[steps], clean.ndim)
+        if self.alphas_cumprod.device != device:  # once: no host copy per training step on a GPU
+            self.alphas_cumprod = self.alphas_cumprod.to(device)
+        alpha_bar = _per_image(self.alphas_cumprod[steps], clean.ndim)
         noisy = alpha_bar.sqrt() * clean + (1 - alpha_bar).sqrt() * noise
         return noisy, steps, self.parameterization.target(clean, noise, alpha_bar)
 

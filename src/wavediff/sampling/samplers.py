@@ -96,6 +96,10 @@ class SamplerConfig:
             if bad:
                 raise ConfigError(f"sampler.options: {sorted(bad)} not accepted by {self.method}; it takes "
                                   f"{', '.join(sorted(allowed)) or 'no options'}")
+            # a one-element dry run lets the method check its own option values before any row or file
+            zero = torch.zeros(1)
+            function(lambda x, sigma: x * 0, zero, torch.tensor([1.0, 0.0], dtype=torch.float64),
+                     lambda: zero, None, **dict(self.options))
         elif self.options:
             raise ConfigError(f"sampler.options apply to sampler.method; scheduler {self.scheduler} takes "
                               "sampler.scheduler_kwargs and sampler.step_kwargs")
