@@ -20,7 +20,7 @@ from wavediff.models.loading import load_module
 from wavediff.models.parameterization import Parameterization
 from wavediff.models.preconditioning import EDMPreconditioning, VPPreconditioning
 from wavediff.sampling import methods
-from wavediff.sampling.denoisers import guided, network_denoiser, projected
+from wavediff.sampling.denoisers import guided, projected
 from wavediff.sampling.generate import generate
 from wavediff.sampling.samplers import SamplerConfig
 from wavediff.sampling.sigmas import karras_sigmas, schedule_sigmas
