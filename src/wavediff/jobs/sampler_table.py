@@ -26,7 +26,7 @@ from wavediff.errors import CheckpointError, ConfigError
 from wavediff.jobs.evaluate import floor_pool, real_data, run_config
 from wavediff.jobs.generate import sample_and_record, sampler_from_config
 from wavediff.jobs.recorder import RunRecorder
-from wavediff.metrics.report import compare_to_real
+from wavediff.metrics.report import compare_to_real, paired_verdicts
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import git_commit
 from wavediff.utils import atomic_write_text
@@ -90,14 +90,24 @@ def run_row(row: Row, checkpoint: Path, out: Path, n: int, seed: int, batch_size
     return meta
 
 
-def score_rows(metas: list[dict[str, Any]], draws: int, seed: int) -> list[dict[str, Any]]:
-    """Each row's distances / floors against its model's held-out windows (floors once per model)."""
+def score_rows(metas: list[dict[str, Any]], draws: int, seed: int, verdict_draws: int = 20) -> list[dict[str, Any]]:
+    """Each row's distances / floors against its model's held-out windows (floors once per model),
+    and its paired verdicts against the first row where both models were trained on the same data
+    (``better`` = this row is closer to the held-out windows, beyond resampling noise)."""
     floors: dict[str, dict[str, float]] = {}
+    first: tuple[dict[str, Any], np.ndarray] | None = None
     for meta in metas:
         checkpoint = Path(meta["checkpoint"])
-        real = real_data(run_config(checkpoint, None, None))
+        config = run_config(checkpoint, None, None)
+        real = real_data(config)
         with np.load(meta["npz"]) as npz:
             returns = np.asarray(npz["returns"], dtype=np.float64)
+        if first is None:
+            first = (config["data"], returns)
+        elif verdict_draws and config["data"] == first[0]:
+            meta["verdicts"] = {k: v["verdict"] for k, v in
+                                paired_verdicts(returns, first[1], real.held_out, draws=verdict_draws,
+                                                seed=seed).items()}
         pool = floor_pool(real, "auto", len(returns), seed)
         key = f"{meta['checkpoint']}|{len(returns)}"
         result = compare_to_real(returns, real.held_out, pool, draws=draws, seed=seed, floors=floors.get(key))
@@ -111,10 +121,28 @@ def score_rows(metas: list[dict[str, Any]], draws: int, seed: int) -> list[dict[
     return metas
 
 
+def _verdict_counts(verdicts: dict[str, str] | None) -> str:
+    if not verdicts:
+        return "-"
+    values = list(verdicts.values())
+    return " / ".join(str(values.count(v)) for v in ("better", "same", "worse"))
+
+
+def verdict_markdown(metas: list[dict[str, Any]]) -> str:
+    """One row per distance, one column per row that has verdicts against the first row."""
+    judged = [m for m in metas if m.get("verdicts")]
+    if not judged:
+        return ""
+    keys = list(judged[0]["verdicts"])
+    lines = ["| distance | " + " | ".join(m["label"] for m in judged) + " |", "|---|" + "---|" * len(judged)]
+    lines += [f"| {k} | " + " | ".join(m["verdicts"].get(k, "-") for m in judged) + " |" for k in keys]
+    return "\n".join(lines)
+
+
 def markdown(metas: list[dict[str, Any]]) -> str:
     """The sampler table: calls, churn, ratios to the floor, the moments, seconds per 64 series."""
     head = ["model", "sampler", "steps", "calls", "options", *[c for _, c in COLUMNS], "median", "max",
-            "std ratio", "skew", "kurtosis", "s / 64"]
+            "std ratio", "skew", "kurtosis", "vs first: better / same / worse", "s / 64"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     real = metas[0]["moments"]["real"] if metas else None
     for m in metas:
@@ -125,11 +153,11 @@ def markdown(metas: list[dict[str, Any]]) -> str:
                  *[f"{m['ratios'].get(k, float('nan')):.2f}" for k, _ in COLUMNS],
                  f"{m['median_ratio']:.2f}", f"{m['max_ratio']:.1f}",
                  f"{gen['std'] / m['moments']['real']['std']:.2f}", f"{gen['skewness']:.2f}",
-                 f"{gen['excess_kurtosis']:.0f}", f"{m['seconds_per_64']:.0f}"]
+                 f"{gen['excess_kurtosis']:.0f}", _verdict_counts(m.get("verdicts")), f"{m['seconds_per_64']:.0f}"]
         lines.append("| " + " | ".join(cells) + " |")
     if real is not None:
         lines.append(f"| real (held out) | | | | | | | | | | | | | | 1.00 | {real['skewness']:.2f} | "
-                     f"{real['excess_kurtosis']:.0f} | |")
+                     f"{real['excess_kurtosis']:.0f} | | |")
     return "\n".join(lines)
 
 
@@ -154,11 +182,16 @@ def sampler_table(rows: Sequence[Mapping[str, Any]], models: Mapping[str, str], 
     metas = score_rows(metas, draws, seed)
     commit = git_commit()
     table = markdown(metas)
-    document = (f"# Samplers on the same models\n\nValue / noise floor of each distance against the model's "
-                f"held-out windows (n = {n} generated, seed {seed}, floors from the simulator, median of {draws} "
-                f"draws); moments as values; seconds per 64 series on this machine, batch {batch_size}.\n\n"
-                f"{table}\n\nModels: " + ", ".join(f"`{k}` = {v}" for k, v in models.items()) +
-                f"\n\nCommit {commit}. Command: `{command}`\n")
+    parts = [f"# Samplers on the same models\n\nValue / noise floor of each distance against the model's held-out "
+             f"windows (n = {n} generated, seed {seed}, floors from the simulator, median of {draws} draws); "
+             f"moments as values; seconds per 64 series on this machine, batch {batch_size}.", table]
+    if any(m.get("verdicts") for m in metas):
+        parts += [f"Paired verdicts of each row against the first ({metas[0]['label']}; models trained on the same "
+                  "data), windows resampled 20 times: better = closer to the held-out windows beyond the 90% "
+                  "interval of the difference, same = within it.", verdict_markdown(metas)]
+    parts += ["Models: " + ", ".join(f"`{k}` = {v}" for k, v in models.items()),
+              f"Commit {commit}. Command: `{command}`"]
+    document = "\n\n".join(parts) + "\n"
     payload = {"commit": commit, "command": command, "n": n, "seed": seed, "rows": metas}
     for folder in [out] + ([publish] if publish else []):
         folder.mkdir(parents=True, exist_ok=True)
