@@ -223,6 +223,28 @@ def test_sigterm_marks_run_interrupted_and_keeps_a_checkpoint(tmp_path):
     assert status == "interrupted" and (tmp_path / ckpt).is_file()
 
 
+def test_sigterm_during_generation_leaves_the_row_interrupted_and_no_npz(trained, tmp_path):
+    ckpt = trained[1] / "checkpoints" / "last.ckpt"
+    db = tmp_path / "wavediff.db"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "generate.py"), f"checkpoint={ckpt}", "n=64",
+                             "sampler=ddpm", f"output_path={tmp_path / 'g.png'}", f"paths.output_root={tmp_path}"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if db.exists() and rows(db, "select count(*) from generation_runs where status = 'running'") == [(1,)]:
+                break
+        except sqlite3.OperationalError:  # the file exists before its tables do
+            pass
+        time.sleep(0.2)
+    time.sleep(1.0)  # inside the sampling loop
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 143 and stderr.strip().splitlines()[-1] == "error: terminated (SIGTERM)", stderr
+    assert rows(db, "select status from generation_runs") == [("interrupted",)]
+    assert not (tmp_path / "g.npz").exists()
+
+
 def test_conditional_model_generates_the_class_asked_for(tmp_path):
     ran = run_cli("train", "experiment=smoke", "model.condition=jumps", f"paths.output_root={tmp_path}",
                   "callbacks.sampling.every_n_epochs=0")

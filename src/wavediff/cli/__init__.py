@@ -6,7 +6,9 @@ from __future__ import annotations
 import errno
 import functools
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -40,16 +42,30 @@ def _in_multirun() -> bool:
         return False
 
 
-def one_line_errors(fn: F) -> F:
-    """Turn input errors, disk errors and Ctrl-C into one line and a non-zero exit.
+class Terminated(SystemExit):
+    """Raised in the main thread on SIGTERM, so open registry rows are left ``interrupted`` and
+    partial files are discarded, as for Ctrl-C (Lightning installs its own handler during fit)."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated(143)
+
+
+def one_line_errors(fn: F | None = None, *, sigterm: bool = True) -> Any:
+    """Turn input errors, disk errors, Ctrl-C and SIGTERM into one line and a non-zero exit.
 
     In a Hydra multirun any error ends only its own job (its registry row says ``failed``; a
     bug's traceback goes to the job's log file) and the sweep goes on. Outside sweeps, bugs keep
-    their traceback: they need one.
+    their traceback: they need one. ``sigterm=False`` leaves SIGTERM to the job (training:
+    Lightning's handler stops at a step boundary and keeps its checkpoint).
     """
+    if fn is None:
+        return functools.partial(one_line_errors, sigterm=sigterm)
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        main_thread = sigterm and threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
         try:
             return fn(*args, **kwargs)
         except WaveDiffError as exc:
@@ -74,8 +90,11 @@ def one_line_errors(fn: F) -> F:
             fail("interrupted", code=130)
         except SystemExit as exc:
             # Lightning turns SIGTERM into a SystemExit subclass with no code (exit status 0).
-            if type(exc).__name__ == "SIGTERMException":
+            if isinstance(exc, Terminated) or type(exc).__name__ == "SIGTERMException":
                 fail("terminated (SIGTERM)", code=143)
             raise
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]

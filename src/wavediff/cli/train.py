@@ -25,7 +25,7 @@ def summary(result: TrainResult) -> str:
     ])
 
 
-@one_line_errors
+@one_line_errors(sigterm=False)
 def task(cfg: DictConfig) -> float | None:
     result = train(cfg)
     if rank_zero_only.rank == 0:
