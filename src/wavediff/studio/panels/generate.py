@@ -21,6 +21,7 @@ class GenerateRequest(BaseModel):
     train_run_id: int
     sampler: str = "ancestral"
     steps: int | None = Field(None, ge=1, le=1000)
+    churn: float | None = Field(None, ge=0)  # sampler=edm: EDM's stochasticity (sampler.options.churn)
     n: int = Field(8, ge=1, le=256)
     seed: int = 0
 
@@ -57,6 +58,8 @@ def router(ctx: StudioContext) -> APIRouter:
                 f"paths.output_root={ctx.root}", f"registry.url={settings.registry_url}"]
         if request.steps is not None:
             args.append(f"sampler.steps={request.steps}")
+        if request.churn is not None:
+            args.append(f"sampler.options.churn={request.churn}")
         try:
             proc = subprocess.run(args, capture_output=True, text=True, timeout=settings.generate_timeout_s,
                                   cwd=ctx.root, stdin=subprocess.DEVNULL,

@@ -257,6 +257,7 @@ $("#gen-form").addEventListener("submit", async (event) => {
   const form = new FormData(event.target);
   const body = { train_run_id: Number(form.get("train_run_id")), sampler: form.get("sampler"), n: Number(form.get("n")) };
   if (form.get("steps")) body.steps = Number(form.get("steps"));
+  if (form.get("churn")) body.churn = Number(form.get("churn"));
   $("#gen-submit").disabled = true;
   $("#gen-status").textContent = "sampling…";
   try {
