@@ -329,3 +329,30 @@ def test_sampler_table_scores_rows_records_them_and_resumes(trained, tmp_path):
 def test_bad_preconditioning_settings_are_one_line_errors(prediction, edm, message):
     with pytest.raises(ConfigError, match=message):
         tiny_module(prediction=prediction, edm=edm)
+
+
+# --- scenarios: continuing a known history -----------------------------------------------------
+
+@pytest.mark.parametrize("name", ["ancestral", "heun", "edm"])
+def test_scenarios_start_with_the_history_exactly_and_the_sampler_honours_it(module, name):
+    rep = module.representation
+    window = rep.image_shape[-1]
+    history = (torch.randn(window // 2, generator=torch.Generator().manual_seed(2)) * 4e-4)
+    cfg = sampler_config(name, steps=4)
+    samples = generate(module, 3, cfg, seed=0, history=history)
+    assert samples.history_length == window // 2
+    assert torch.equal(samples.returns[:, :window // 2], history.expand(3, -1))  # the data, exactly
+    # and what the sampler drew already had it (the inpainting, not the final copy, did the work)
+    drawn = samples.returns_as_sampled[:, :window // 2]
+    assert float((drawn - history).abs().max()) < 1e-3 * float(history.std())
+    assert not torch.equal(samples.returns[0, window // 2:], samples.returns[1, window // 2:])  # n scenarios
+    assert float(rep.reprojection_error(samples.images).max()) < 1e-4
+
+
+@pytest.mark.parametrize("history, message", [
+    (torch.zeros(0), "0 known returns"), (torch.zeros(10_000), "10000 known returns"),
+    (torch.tensor([0.0, float("nan")]), "NaN"), (torch.zeros(2, 3), r"expected \(k,\) or \(3, k\)"),
+])
+def test_bad_histories_are_one_line_errors(module, history, message):
+    with pytest.raises(ConfigError, match=message):
+        generate(module, 3, sampler_config("heun", steps=2), history=history)

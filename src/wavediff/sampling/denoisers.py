@@ -57,3 +57,20 @@ def projected(denoiser: Denoiser, representation: Representation) -> Denoiser:
         return representation.project(clean).to(clean.dtype)
 
     return denoise
+
+
+def inpainted(denoiser: Denoiser, representation: Representation, history: Tensor) -> Denoiser:
+    """Scenarios that continue an observed history: the first ``k`` log returns of every predicted
+    clean series are replaced by ``history`` ``(B, k)`` and the series re-encoded, so at every σ the
+    sampler steps toward images of series that start with the history. Re-encoding also projects
+    onto the representation's range (linear representations only: the caller checks
+    ``has_range``)."""
+    known = history.shape[-1]
+
+    def denoise(x: Tensor, sigma: Tensor, cond: Tensor | None) -> Tensor:
+        clean = denoiser(x, sigma, cond)
+        series = representation.decode(clean)
+        series = torch.cat([history.to(series), series[:, known:]], dim=1)
+        return representation.encode(series).to(clean.dtype)
+
+    return denoise

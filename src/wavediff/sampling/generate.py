@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from wavediff.errors import ConfigError
 from wavediff.models.diffusion import DiffusionModule
-from wavediff.sampling.denoisers import guided, network_denoiser, projected
+from wavediff.sampling.denoisers import guided, inpainted, network_denoiser, projected
 from wavediff.sampling.methods import Step, StepCallback
 from wavediff.sampling.samplers import SamplerConfig
 
@@ -32,6 +32,7 @@ class Samples:
     labels: torch.Tensor | None = None  # (N,) class ids of a conditional model
     class_names: list[str] | None = None
     returns_as_sampled: torch.Tensor | None = None  # (N, T) before the window-scale map, when it was applied
+    history_length: int = 0  # k: returns[:, :k] are the given history (scenarios), the rest generated
 
 
 def check_request(module: DiffusionModule, condition: int | None, guidance_scale: float) -> None:
@@ -43,6 +44,29 @@ def check_request(module: DiffusionModule, condition: int | None, guidance_scale
             raise ConfigError(f"condition={condition}: this model was trained without model.condition")
     elif condition is not None:
         module.labeler.check_class(condition)
+
+
+def check_history(module: DiffusionModule, history: torch.Tensor | None, n: int) -> torch.Tensor | None:
+    """The known log returns as ``(n, k)`` float32 (a ``(k,)`` history is shared by all ``n``), or a
+    one-line refusal: a non-linear representation, ``k`` outside ``[1, T - 1]``, NaNs, wrong rows."""
+    if history is None:
+        return None
+    rep = module.representation
+    window = rep.image_shape[-1]
+    if not rep.has_range:
+        raise ConfigError(f"history: scenarios re-encode the known returns at every step, which needs a linear "
+                          f"transform (complex_cwt or returns); this model's is {rep.kind}")
+    history = torch.as_tensor(history, dtype=torch.float32)
+    if history.ndim == 1:
+        history = history.expand(n, -1)
+    if history.ndim != 2 or len(history) != n:
+        raise ConfigError(f"history: expected (k,) or ({n}, k) log returns, got shape {tuple(history.shape)}")
+    if not 1 <= history.shape[1] <= window - 1:
+        raise ConfigError(f"history: {history.shape[1]} known returns; this model's windows hold {window}, so give "
+                          f"1 to {window - 1} (the rest, the horizon, is generated)")
+    if not torch.isfinite(history).all():
+        raise ConfigError("history: contains NaN or infinite returns")
+    return history.contiguous()
 
 
 def draw_labels(module: DiffusionModule, n: int, condition: int | None,
@@ -89,7 +113,8 @@ def _chain(*callbacks: StepCallback | None) -> StepCallback | None:
 def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[str, Any],
              seed: int = 0, batch_size: int = 64, progress: bool = False,
              start_price: float | None = None, condition: int | None = None,
-             guidance_scale: float = 1.0, callback: StepCallback | None = None) -> Samples:
+             guidance_scale: float = 1.0, callback: StepCallback | None = None,
+             history: torch.Tensor | None = None) -> Samples:
     """Sample ``n`` series with the EMA network: draw labels, build the σ-space denoiser with its
     guidance and projection wrappers, run the sampler batch by batch, decode.
 
@@ -103,10 +128,15 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
             training frequencies.
         guidance_scale: classifier-free guidance weight ``w >= 0`` (1 = plain conditional).
         callback: called with a :class:`~wavediff.sampling.methods.Step` after every network call.
+        history: known log returns ``(k,)`` or ``(n, k)``: every series starts with them and the
+            remaining ``T - k`` are generated as their continuation (inpainting at every step,
+            :func:`~wavediff.sampling.denoisers.inpainted`); the returned known part is the history
+            itself. No window-scale map (the history fixes the scale).
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     check_request(module, condition, guidance_scale)
+    known = check_history(module, history, n)
     sampler = sampler if isinstance(sampler, SamplerConfig) else SamplerConfig.from_mapping(sampler)
     preconditioning = module.preconditioning
     sampler.check_model(preconditioning)
@@ -126,10 +156,14 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
             count = min(batch_size, n - start)
             cond = labels[start:start + count].to(device) if labels is not None else None
             calls = [0]
+            # scenarios: this batch's history replaces the start of every predicted clean series
+            batch_model = denoise if known is None else \
+                inpainted(denoise, module.representation, known[start:start + count].to(device))
 
-            def batch_denoise(x: torch.Tensor, sigma: float, cond=cond, count=count, calls=calls) -> torch.Tensor:
+            def batch_denoise(x: torch.Tensor, sigma: float, cond=cond, count=count, calls=calls,
+                              batch_model=batch_model) -> torch.Tensor:
                 calls[0] += 1
-                return denoise(x, torch.full((count,), float(sigma), dtype=torch.float64), cond)
+                return batch_model(x, torch.full((count,), float(sigma), dtype=torch.float64), cond)
 
             x = sampler.run(batch_denoise, lambda count=count: module.sample_noise(count, generator),
                             preconditioning, module.noise_scheduler, generator, module.noise, report)
@@ -143,8 +177,11 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
     rep = module.representation
     reprojection_error = rep.reprojection_error(images).cpu()
     returns = as_sampled = rep.decode(images)
+    if known is not None:  # the known part is data: hand it out exactly (returns_as_sampled keeps the draw)
+        returns = torch.cat([known.to(as_sampled), as_sampled[:, known.shape[1]:]], dim=1)
+        images = rep.encode(returns)
     # over all n windows at once (ranks); a class-conditional set has its class's scales, not the data's
-    if sampler.window_scales and labels is None:
+    elif sampler.window_scales and labels is None:
         returns = rep.match_window_scales(as_sampled)
         if returns is not as_sampled:
             images = rep.encode(returns)  # the images of the series handed out
@@ -152,4 +189,5 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
                    reprojection_error=reprojection_error,
                    network_evals=network_evals, sampler=sampler.name, labels=labels,
                    class_names=module.labeler.class_names if module.labeler is not None else None,
-                   returns_as_sampled=as_sampled.cpu() if returns is not as_sampled else None)
+                   returns_as_sampled=as_sampled.cpu() if returns is not as_sampled else None,
+                   history_length=0 if known is None else int(known.shape[1]))
