@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from diffusers import DDIMScheduler
@@ -356,3 +357,42 @@ def test_scenarios_start_with_the_history_exactly_and_the_sampler_honours_it(mod
 def test_bad_histories_are_one_line_errors(module, history, message):
     with pytest.raises(ConfigError, match=message):
         generate(module, 3, sampler_config("heun", steps=2), history=history)
+
+
+def test_generate_command_writes_scenarios_after_a_split_or_a_csv(trained, tmp_path):
+    from conftest import run_cli
+
+    root, run, _ = trained
+    ckpt = run / "checkpoints" / "last.ckpt"
+    window = load_module(ckpt).representation.image_shape[-1]
+    out = tmp_path / "scen.png"
+    ran = run_cli("generate", f"checkpoint={ckpt}", "n=6", "history=test", f"horizon={window // 4}",
+                  "sampler=heun", "sampler.steps=2", f"output_path={out}", f"paths.output_root={tmp_path}")
+    assert ran.code == 0, ran.err
+    with np.load(tmp_path / "scen.npz") as npz:
+        returns, k = npz["returns"], int(npz["history_length"])
+    assert k == window - window // 4 and (tmp_path / "scen_fan.png").stat().st_size > 1000
+    assert np.all(returns[:, :k] == returns[0, :k])  # one history, six continuations
+    # a CSV of prices: the last (window - horizon) returns of its close, paths from its last known price
+    closes = 100 * np.exp(np.cumsum(np.r_[0.0, np.full(window, 1e-3)]))
+    pd.DataFrame({"timestamp": pd.date_range("2024-01-01", periods=len(closes), freq="min"),
+                  "close": closes}).to_csv(tmp_path / "h.csv", index=False)
+    ran = run_cli("generate", f"checkpoint={ckpt}", "n=2", f"history={tmp_path / 'h.csv'}", "horizon=8",
+                  "sampler=heun", "sampler.steps=2", f"output_path={tmp_path / 'c.png'}",
+                  f"paths.output_root={tmp_path}")
+    assert ran.code == 0, ran.err
+    with np.load(tmp_path / "c.npz") as npz:
+        assert np.allclose(npz["returns"][:, :window - 8], 1e-3, atol=1e-7)
+        assert np.allclose(npz["prices"][:, window - 8], closes[-1], rtol=1e-6)  # the history ends at the last close
+    for bad, message in (("horizon=0", "horizon=0: with history="), (f"horizon={window}", f"horizon={window}"),
+                         ("history=nowhere.csv", "neither a split"), ("history=null", "horizon= needs history=")):
+        args = ["history=test", "horizon=4"]
+        args = [a for a in args if a.split("=")[0] != bad.split("=")[0]] + [bad]
+        ran = run_cli("generate", f"checkpoint={ckpt}", "n=2", *args, f"paths.output_root={tmp_path}")
+        assert ran.code != 0 and message in ran.err and ran.err.count("\n") == 1, ran.err
+    short = tmp_path / "short.csv"
+    pd.DataFrame({"timestamp": pd.date_range("2024-01-01", periods=5, freq="min"),
+                  "close": closes[:5]}).to_csv(short, index=False)
+    ran = run_cli("generate", f"checkpoint={ckpt}", "n=2", f"history={short}", "horizon=4",
+                  f"paths.output_root={tmp_path}")
+    assert ran.code != 0 and "has 4 returns; this model needs" in ran.err

@@ -18,7 +18,7 @@ from wavediff.baselines import build_baselines, check_baseline_names, training_s
 from wavediff.config.compose import resolved
 from wavediff.config.instantiate import instantiate
 from wavediff.errors import CheckpointError, ConfigError, DataError, WaveDiffError
-from wavediff.jobs.generate import resolve_checkpoint, sample_and_record, sampler_from_config
+from wavediff.jobs.generate import resolve_checkpoint, run_config, sample_and_record, sampler_from_config
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.mjd_oracle import mjd_oracle_report
 from wavediff.metrics.plots import write_evaluation_plots
@@ -39,20 +39,6 @@ class SampleSet:
     name: str
     returns: np.ndarray
     generation_run_id: int | None = None
-
-
-def run_config(checkpoint: Path | None, train_run_id: int | None, registry: Registry) -> dict[str, Any]:
-    """The composed config of the training run (registry first, then the checkpoint's run dir)."""
-    if train_run_id is not None:
-        row = registry.get(TrainRun, train_run_id)
-        if row is not None and row.config:
-            return row.config
-    if checkpoint is None:
-        raise CheckpointError("cannot tell which training run made these samples; pass run=<train run id>")
-    path = checkpoint.parent.parent / "resolved_config.yaml"
-    if not path.is_file():
-        raise CheckpointError(f"no config for {checkpoint}: not in the registry and no {path}")
-    return OmegaConf.to_container(OmegaConf.load(path), resolve=True)
 
 
 @dataclass

@@ -3,21 +3,29 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import torch
 from omegaconf import DictConfig, OmegaConf
 
 from wavediff.config.compose import resolved
-from wavediff.errors import CheckpointError, ConfigError
+from wavediff.config.instantiate import instantiate
+from wavediff.data.csv import CSVSource
+from wavediff.errors import CheckpointError, ConfigError, DataError
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry
 from wavediff.registry.tables import GenerationRun, TrainRun
 from wavediff.sampling.artifacts import SampleArtifacts, write_sample_artifacts
-from wavediff.sampling.generate import Samples, check_request, generate
+from wavediff.sampling.generate import Samples, check_history, check_request, generate
 from wavediff.sampling.samplers import SamplerConfig
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,6 +64,64 @@ def resolve_checkpoint(value: Any, registry: Registry) -> tuple[Path, int | None
     return path, (run.id if run else None)
 
 
+def run_config(checkpoint: Path | None, train_run_id: int | None, registry: Registry) -> dict[str, Any]:
+    """The composed config of the training run (registry first, then the checkpoint's run dir)."""
+    if train_run_id is not None:
+        row = registry.get(TrainRun, train_run_id)
+        if row is not None and row.config:
+            return row.config
+    if checkpoint is None:
+        raise CheckpointError("cannot tell which training run made these samples; pass run=<train run id>")
+    path = checkpoint.parent.parent / "resolved_config.yaml"
+    if not path.is_file():
+        raise CheckpointError(f"no config for {checkpoint}: not in the registry and no {path}")
+    return OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+
+
+HISTORY_SPLITS = ("train", "val", "test")
+
+
+def load_history(value: str, config: dict[str, Any], window: int, horizon: Any) -> tuple[torch.Tensor, float | None]:
+    """The last ``window - horizon`` log returns of ``value`` (a split of the run's data, or a CSV
+    of prices: its last series) and the price before them (``None`` for a split: the paths then
+    start at the model's training end price)."""
+    if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= window - 1:
+        raise ConfigError(f"horizon={horizon!r}: with history= give the number of returns to generate, "
+                          f"1 to {window - 1} (this model's windows hold {window})")
+    known = window - horizon
+    text = str(value)
+    if text in HISTORY_SPLITS:
+        dm = instantiate(config["data"], "data")
+        dm.setup()
+        if text not in dm.series:
+            raise ConfigError(f"history={text}: the run's data has no {text} split ({', '.join(dm.series)})")
+        returns, price, where = dm.series[text][-1].double(), None, f"the run's {text} split"
+    else:
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"history={text}: neither a split ({', '.join(HISTORY_SPLITS)}) nor a CSV file")
+        bars = CSVSource(str(path)).load().bars
+        close = bars[bars["series"] == bars["series"].iloc[-1]]["close"].to_numpy(dtype=np.float64)
+        if not np.all(np.isfinite(close)) or np.any(close <= 0):
+            raise DataError(f"history={text}: prices must be finite and positive")
+        returns, where = torch.from_numpy(np.diff(np.log(close))), str(path)
+        price = float(close[-known - 1]) if len(close) > known else None
+    if len(returns) < known:
+        raise ConfigError(f"history: {where} has {len(returns)} returns; this model needs {known} "
+                          f"(window {window} - horizon {horizon})")
+    return returns[-known:].float(), price
+
+
+def warn_if_other_units(module: Any, history: torch.Tensor) -> None:
+    """One warning line when the history's volatility is far from the training data's (other
+    units, another asset, or a price series where returns were expected)."""
+    train_std = float(module.representation.return_scaler.std)
+    ratio = float(history.std()) / train_std if train_std > 0 else float("nan")
+    if not 0.2 <= ratio <= 5:
+        log.warning("history: its returns' std is %.3g times the training data's; is it the same asset "
+                    "and bar size?", ratio)
+
+
 def sampler_from_config(cfg: DictConfig) -> SamplerConfig:
     return SamplerConfig.from_mapping(OmegaConf.to_container(cfg.sampler, resolve=True))
 
@@ -64,14 +130,15 @@ def sample_and_record(module: Any, recorder: RunRecorder, checkpoint: Path, trai
                       n: int, sampler: SamplerConfig, output_png: Path, *, seed: int = 0,
                       batch_size: int = 64, start_price: float | None = None,
                       condition: int | None = None, guidance_scale: float = 1.0,
-                      config: dict[str, Any] | None = None) -> GenerationResult:
+                      config: dict[str, Any] | None = None, history: torch.Tensor | None = None) -> GenerationResult:
     """Sample ``n`` series from a loaded module, write the PNGs and ``.npz`` next to ``output_png``
     and record them as a ``generation_runs`` row (always left finished, failed or interrupted)."""
     check_request(module, condition, guidance_scale)  # before a row or a file exists
     with recorder.generation_run(train_run_id=train_run_id, checkpoint_path=str(checkpoint), sampler=sampler.name,
                                  n_samples=n, config=config) as row_id:
         samples = generate(module, n, sampler, seed=seed, batch_size=batch_size, progress=True,
-                           start_price=start_price, condition=condition, guidance_scale=guidance_scale)
+                           start_price=start_price, condition=condition, guidance_scale=guidance_scale,
+                           history=history)
         artifacts = write_sample_artifacts(samples, module.representation, output_png,
                                            title=f"{checkpoint.parent.parent.name}")
         recorder.update(GenerationRun, row_id, network_evals=samples.network_evals,
@@ -92,6 +159,15 @@ def sample_checkpoint(cfg: DictConfig) -> GenerationResult:
     recorder = RunRecorder.from_config(cfg)
     checkpoint, train_run_id = resolve_checkpoint(cfg.checkpoint, recorder.registry)
     module = load_module(checkpoint, resolve_device(cfg.device))
+    history, start_price = None, cfg.start_price
+    if cfg.get("history") is not None:
+        history, history_price = load_history(cfg.history, run_config(checkpoint, train_run_id, recorder.registry),
+                                              module.representation.image_shape[-1], cfg.get("horizon"))
+        check_history(module, history, cfg.n)  # before a row exists
+        warn_if_other_units(module, history)
+        start_price = history_price if start_price is None else start_price
+    elif cfg.get("horizon") is not None:
+        raise ConfigError("horizon= needs history= (a split of the run's data or a CSV of prices)")
     return sample_and_record(module, recorder, checkpoint, train_run_id, cfg.n, sampler, output, seed=cfg.seed,
-                             batch_size=cfg.batch_size, start_price=cfg.start_price, condition=cfg.get("condition"),
-                             guidance_scale=cfg.get("guidance_scale", 1.0), config=resolved(cfg))
+                             batch_size=cfg.batch_size, start_price=start_price, condition=cfg.get("condition"),
+                             guidance_scale=cfg.get("guidance_scale", 1.0), config=resolved(cfg), history=history)

@@ -23,8 +23,8 @@ from omegaconf import OmegaConf
 
 from wavediff.config.compose import compose_config
 from wavediff.errors import CheckpointError, ConfigError
-from wavediff.jobs.evaluate import floor_pool, real_data, run_config
-from wavediff.jobs.generate import sample_and_record, sampler_from_config
+from wavediff.jobs.evaluate import floor_pool, real_data
+from wavediff.jobs.generate import run_config, sample_and_record, sampler_from_config
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.report import compare_to_real, paired_verdicts
 from wavediff.models.loading import load_module, resolve_device

@@ -12,7 +12,7 @@ import torch
 
 from wavediff.sampling.generate import Samples
 from wavediff.transforms.base import Representation
-from wavediff.transforms.render import paths_figure, save_figure, scalogram_figure
+from wavediff.transforms.render import fan_figure, paths_figure, save_figure, scalogram_figure
 from wavediff.utils import atomic_path
 
 
@@ -26,6 +26,7 @@ class SampleArtifacts:
     scalogram_rgb: np.ndarray = field(repr=False)
     paths_rgb: np.ndarray = field(repr=False)
     summary: dict[str, Any] = field(default_factory=dict)
+    fan_png: Path | None = None  # scenarios after a known history: the fan chart
 
 
 def summarize(samples: Samples) -> dict[str, Any]:
@@ -41,14 +42,16 @@ def summarize(samples: Samples) -> dict[str, Any]:
         "returns_excess_kurtosis": float(centred.pow(4).mean() / var.pow(2) - 3.0),
         "reprojection_error_mean": float(samples.reprojection_error.mean()),
         "finite": bool(torch.isfinite(samples.returns).all()),
+        "history_length": samples.history_length,
     }
 
 
 def write_sample_artifacts(samples: Samples, representation: Representation,
                            scalogram_png: Path, real_returns: torch.Tensor | None = None,
                            title: str = "") -> SampleArtifacts:
-    """Write ``scalogram_png``, ``<stem>_paths.png`` (or ``paths.png`` beside ``scalogram.png``)
-    and ``<stem>.npz`` (``samples.npz``); each file appears only when complete."""
+    """Write ``scalogram_png``, ``<stem>_paths.png`` (or ``paths.png`` beside ``scalogram.png``),
+    for scenarios after a history ``<stem>_fan.png`` (``fan.png``), and ``<stem>.npz``
+    (``samples.npz``); each file appears only when complete."""
     scalogram_png = Path(scalogram_png)
     if scalogram_png.name == "scalogram.png":
         paths_png, npz = scalogram_png.with_name("paths.png"), scalogram_png.with_name("samples.npz")
@@ -65,6 +68,13 @@ def write_sample_artifacts(samples: Samples, representation: Representation,
         real_prices = representation.prices(real_returns[: len(samples.prices)]).cpu().numpy()
     paths_rgb = save_figure(paths_figure(samples.prices.numpy(), real_prices,
                                          title=f"{title} price paths".strip()), paths_png)
+    fan_png = None
+    if samples.history_length:
+        fan_png = scalogram_png.with_name("fan.png" if scalogram_png.name == "scalogram.png"
+                                          else scalogram_png.stem + "_fan.png")
+        save_figure(fan_figure(samples.prices.numpy(), samples.history_length,
+                               title=f"{title} {len(samples.prices)} scenarios after {samples.history_length} "
+                                     f"known returns".strip()), fan_png)
     summary = summarize(samples)
     with atomic_path(npz) as tmp:
         np.savez_compressed(
@@ -76,5 +86,6 @@ def write_sample_artifacts(samples: Samples, representation: Representation,
                if samples.labels is not None else {}),
             **({"returns_as_sampled": samples.returns_as_sampled.numpy()}
                if samples.returns_as_sampled is not None else {}),
+            history_length=samples.history_length,
         )
-    return SampleArtifacts(scalogram_png, paths_png, npz, scalogram_rgb, paths_rgb, summary)
+    return SampleArtifacts(scalogram_png, paths_png, npz, scalogram_rgb, paths_rgb, summary, fan_png)

@@ -79,6 +79,30 @@ def denoising_figure(prices: np.ndarray, sigmas: list[float], title: str = "") -
     return fig
 
 
+def fan_figure(prices: np.ndarray, history_length: int, title: str = "", max_paths: int = 5) -> Figure:
+    """Scenarios after a known history: prices ``(N, T + 1)`` whose first ``history_length + 1``
+    points are the history (black), then the 5-95% and 25-75% bands of the scenarios, their median
+    and a few paths."""
+    prices = np.asarray(prices, dtype=np.float64)
+    k = int(history_length)
+    time = np.arange(prices.shape[1])
+    future = time[k:]
+    fig, ax = plt.subplots(figsize=(7, 3.6), constrained_layout=True)
+    q05, q25, q50, q75, q95 = np.quantile(prices[:, k:], [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+    ax.fill_between(future, q05, q95, color="tab:blue", alpha=0.18, lw=0, label="5-95%")
+    ax.fill_between(future, q25, q75, color="tab:blue", alpha=0.35, lw=0, label="25-75%")
+    ax.plot(future, q50, color="tab:blue", lw=1.2, label="median")
+    ax.plot(future, prices[:max_paths, k:].T, color="tab:orange", lw=0.6, alpha=0.8)
+    ax.plot(time[:k + 1], prices[0, :k + 1], color="black", lw=1.2, label="history")
+    ax.axvline(k, color="gray", lw=0.8, ls="--")
+    ax.set_xlabel("time (bars)", fontsize=8)
+    ax.set_ylabel("price", fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(title or f"{len(prices)} scenarios after {k} known returns", fontsize=9)
+    return fig
+
+
 def save_figure(fig: Figure, path: Path) -> np.ndarray:
     """Write ``fig`` as PNG (atomically) and return it as an RGB array ``(H, W, 3)`` uint8."""
     with atomic_path(path) as tmp:
