@@ -396,3 +396,27 @@ def test_generate_command_writes_scenarios_after_a_split_or_a_csv(trained, tmp_p
     ran = run_cli("generate", f"checkpoint={ckpt}", "n=2", f"history={short}", "horizon=4",
                   f"paths.output_root={tmp_path}")
     assert ran.code != 0 and "has 4 returns; this model needs" in ran.err
+
+
+def test_long_paths_chain_scenarios_and_record_them(trained, tmp_path):
+    from conftest import run_cli
+    from wavediff.sampling.generate import generate_long
+
+    ckpt = trained[1] / "checkpoints" / "last.ckpt"
+    module = load_module(ckpt)
+    window = module.representation.image_shape[-1]
+    cfg = sampler_config("heun", steps=2)
+    paths = generate_long(module, 2, 2 * window + 5, cfg, horizon=window // 2, seed=3)
+    assert paths.returns.shape == (2, 2 * window + 5) and paths.prices.shape == (2, 2 * window + 6)
+    assert paths.seams == [window, window + window // 2, 2 * window] and paths.network_evals == 4 * 3
+    assert torch.isfinite(paths.returns).all() and not torch.equal(paths.returns[0], paths.returns[1])
+    again = generate_long(module, 2, 2 * window + 5, cfg, horizon=window // 2, seed=3)
+    assert torch.equal(paths.returns, again.returns)  # seeded
+    ran = run_cli("generate", f"checkpoint={ckpt}", "n=2", f"length={window + 3}", "sampler=heun", "sampler.steps=2",
+                  f"output_path={tmp_path / 'long.png'}", f"paths.output_root={tmp_path}")
+    assert ran.code == 0, ran.err
+    assert (tmp_path / "long_long.png").stat().st_size > 1000
+    with np.load(tmp_path / "long.npz") as npz:
+        assert npz["returns"].shape == (2, window + 3) and npz["seams"].tolist() == [window]
+    ran = run_cli("generate", f"checkpoint={ckpt}", "n=2", f"length={window - 1}", f"paths.output_root={tmp_path}")
+    assert ran.code != 0 and f"at least one window ({window} returns)" in ran.err

@@ -8,7 +8,7 @@ from omegaconf import DictConfig
 
 from wavediff.cli import one_line_errors, report
 from wavediff.cli.hydra_app import run_hydra
-from wavediff.jobs.generate import GenerationResult, sample_checkpoint
+from wavediff.jobs.generate import GenerationResult, LongPathResult, sample_checkpoint
 
 
 def summary(result: GenerationResult) -> str:
@@ -20,10 +20,18 @@ def summary(result: GenerationResult) -> str:
             f"  arrays     {h['npz']}  (returns, prices, images)\n  registry   {h['registry']}")
 
 
+def long_summary(result: LongPathResult) -> str:
+    h = result.handoff()
+    return (f"generation run {h['generation_run_id']}: {h['n']} paths of {h['length']} returns with {h['sampler']} "
+            f"({len(h['seams'])} chained windows, {h['network_evals']} network calls per path)\n"
+            f"  paths      {h['paths_png']}\n  arrays     {h['npz']}  (returns, prices, seams)\n"
+            f"  registry   {h['registry']}")
+
+
 @one_line_errors
 def task(cfg: DictConfig) -> None:
     result = sample_checkpoint(cfg)
-    report(result, summary(result))
+    report(result, summary(result) if isinstance(result, GenerationResult) else long_summary(result))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -21,8 +21,10 @@ from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry
 from wavediff.registry.tables import GenerationRun, TrainRun
 from wavediff.sampling.artifacts import SampleArtifacts, write_sample_artifacts
-from wavediff.sampling.generate import Samples, check_history, check_request, generate
+from wavediff.sampling.generate import LongPaths, Samples, check_history, check_request, generate, generate_long
 from wavediff.sampling.samplers import SamplerConfig
+from wavediff.transforms.render import long_paths_figure, save_figure
+from wavediff.utils import atomic_path
 
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,47 @@ class GenerationResult:
                 "sampler": self.samples.sampler, "network_evals": self.samples.network_evals,
                 "classes": counts, "scalogram_png": str(art.scalogram_png), "paths_png": str(art.paths_png),
                 "npz": str(art.npz), "registry": self.registry_url}
+
+
+@dataclass
+class LongPathResult:
+    """What a long-path generation hands to its caller."""
+
+    generation_run_id: int | None
+    paths: LongPaths
+    npz: Path
+    png: Path
+    registry_url: str | None
+
+    def handoff(self) -> dict[str, Any]:
+        return {"job": "generate", "generation_run_id": self.generation_run_id, "n": len(self.paths.returns),
+                "length": int(self.paths.returns.shape[1]), "seams": self.paths.seams,
+                "sampler": self.paths.sampler, "network_evals": self.paths.network_evals,
+                "paths_png": str(self.png), "npz": str(self.npz), "registry": self.registry_url}
+
+
+def long_paths_and_record(module: Any, recorder: RunRecorder, checkpoint: Path, train_run_id: int | None, n: int,
+                          length: int, sampler: SamplerConfig, output_png: Path, *, horizon: int | None = None,
+                          seed: int = 0, batch_size: int = 64, start_price: float | None = None,
+                          config: dict[str, Any] | None = None) -> LongPathResult:
+    """``n`` chained paths of ``length`` returns: ``<stem>_long.png`` and ``<stem>.npz`` (returns,
+    prices, seams), recorded as a ``generation_runs`` row."""
+    png = output_png.with_name(output_png.stem + "_long.png")
+    npz = output_png.with_suffix(".npz")
+    with recorder.generation_run(train_run_id=train_run_id, checkpoint_path=str(checkpoint), sampler=sampler.name,
+                                 n_samples=n, config=config) as row_id:
+        paths = generate_long(module, n, length, sampler, horizon=horizon, seed=seed, batch_size=batch_size,
+                              progress=True, start_price=start_price)
+        save_figure(long_paths_figure(paths.prices.numpy(), paths.seams), png)
+        with atomic_path(npz) as tmp:
+            np.savez_compressed(tmp, returns=paths.returns.numpy(), prices=paths.prices.numpy(),
+                                seams=np.array(paths.seams, dtype=np.int64))
+        recorder.update(GenerationRun, row_id, network_evals=paths.network_evals, png_path=str(png),
+                        paths_png_path=str(png), npz_path=str(npz),
+                        summary={"n": n, "length": length, "seams": len(paths.seams), "sampler": sampler.name,
+                                 "network_evals": paths.network_evals,
+                                 "returns_std": float(paths.returns.double().std())})
+    return LongPathResult(row_id, paths, npz, png, recorder.url)
 
 
 def resolve_checkpoint(value: Any, registry: Registry) -> tuple[Path, int | None]:
@@ -147,7 +190,7 @@ def sample_and_record(module: Any, recorder: RunRecorder, checkpoint: Path, trai
     return GenerationResult(row_id, samples, artifacts, recorder.url)
 
 
-def sample_checkpoint(cfg: DictConfig) -> GenerationResult:
+def sample_checkpoint(cfg: DictConfig) -> GenerationResult | LongPathResult:
     """Load ``cfg.checkpoint``, sample ``cfg.n`` series with ``cfg.sampler``, write the PNGs and
     ``.npz`` at ``cfg.output_path``, and record a ``generation_runs`` row."""
     if not isinstance(cfg.n, int) or cfg.n < 1:
@@ -160,6 +203,12 @@ def sample_checkpoint(cfg: DictConfig) -> GenerationResult:
     checkpoint, train_run_id = resolve_checkpoint(cfg.checkpoint, recorder.registry)
     module = load_module(checkpoint, resolve_device(cfg.device))
     history, start_price = None, cfg.start_price
+    if cfg.get("length") is not None:
+        if cfg.get("history") is not None:
+            raise ConfigError("length= starts paths from nothing; history= with length= is not supported yet")
+        return long_paths_and_record(module, recorder, checkpoint, train_run_id, cfg.n, cfg.length, sampler, output,
+                                     horizon=cfg.get("horizon"), seed=cfg.seed, batch_size=cfg.batch_size,
+                                     start_price=start_price, config=resolved(cfg))
     if cfg.get("history") is not None:
         history, history_price = load_history(cfg.history, run_config(checkpoint, train_run_id, recorder.registry),
                                               module.representation.image_shape[-1], cfg.get("horizon"))

@@ -191,3 +191,41 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
                    class_names=module.labeler.class_names if module.labeler is not None else None,
                    returns_as_sampled=as_sampled.cpu() if returns is not as_sampled else None,
                    history_length=0 if known is None else int(known.shape[1]))
+
+
+@dataclass
+class LongPaths:
+    """Paths longer than one window, chained from scenarios (CPU tensors)."""
+
+    returns: torch.Tensor  # (N, L) log returns
+    prices: torch.Tensor  # (N, L + 1)
+    seams: list[int]  # indices of the first return of each chained window's generated part
+    network_evals: int  # network calls per path
+    sampler: str
+
+
+def generate_long(module: DiffusionModule, n: int, length: int, sampler: SamplerConfig | Mapping[str, Any],
+                  horizon: int | None = None, seed: int = 0, batch_size: int = 64, progress: bool = False,
+                  start_price: float | None = None) -> LongPaths:
+    """``n`` paths of ``length`` log returns: one window from nothing, then windows whose first
+    ``T - horizon`` returns are the path so far (scenarios, :func:`generate` with ``history``), each
+    adding ``horizon`` returns, so volatility and jumps carry across the joins. ``horizon``
+    defaults to a quarter window (three quarters overlap)."""
+    window = module.representation.image_shape[-1]
+    horizon = window // 4 if horizon is None else horizon
+    if not isinstance(length, int) or isinstance(length, bool) or length < window:
+        raise ConfigError(f"length={length!r}: long paths are at least one window ({window} returns)")
+    if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= window - 1:
+        raise ConfigError(f"horizon={horizon!r}: returns added per chained window, 1 to {window - 1}")
+    first = generate(module, n, sampler, seed=seed, batch_size=batch_size, progress=progress)
+    path, seams, calls, step = first.returns, [], first.network_evals, 0
+    while path.shape[1] < length:
+        step += 1
+        seams.append(path.shape[1])
+        more = generate(module, n, sampler, seed=seed + step, batch_size=batch_size, progress=progress,
+                        history=path[:, -(window - horizon):])
+        path = torch.cat([path, more.returns[:, window - horizon:]], dim=1)
+        calls += more.network_evals
+    path = path[:, :length]
+    return LongPaths(path, module.representation.prices(path, start_price).cpu(), [s for s in seams if s < length],
+                     calls, first.sampler)

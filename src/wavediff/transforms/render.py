@@ -103,6 +103,21 @@ def fan_figure(prices: np.ndarray, history_length: int, title: str = "", max_pat
     return fig
 
 
+def long_paths_figure(prices: np.ndarray, seams: list[int], title: str = "", max_paths: int = 4) -> Figure:
+    """Long price paths ``(N, L + 1)`` with the joins of their chained windows marked (dotted)."""
+    prices = np.asarray(prices, dtype=np.float64)
+    fig, ax = plt.subplots(figsize=(10, 3.6), constrained_layout=True)
+    ax.plot(prices[:max_paths].T, lw=0.6, alpha=0.9)
+    for seam in seams:
+        ax.axvline(seam, color="gray", lw=0.5, ls=":")
+    ax.set_xlabel("time (bars); dotted: where a chained window's generated part starts", fontsize=8)
+    ax.set_ylabel("price", fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.set_title(title or f"{min(len(prices), max_paths)} of {len(prices)} paths, {prices.shape[1] - 1} returns",
+                 fontsize=9)
+    return fig
+
+
 def save_figure(fig: Figure, path: Path) -> np.ndarray:
     """Write ``fig`` as PNG (atomically) and return it as an RGB array ``(H, W, 3)`` uint8."""
     with atomic_path(path) as tmp:
