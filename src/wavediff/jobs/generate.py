@@ -216,7 +216,7 @@ def sample_checkpoint(cfg: DictConfig) -> GenerationResult | LongPathResult:
         warn_if_other_units(module, history)
         start_price = history_price if start_price is None else start_price
     elif cfg.get("horizon") is not None:
-        raise ConfigError("horizon= needs history= (a split of the run's data or a CSV of prices)")
+        raise ConfigError("horizon= needs history= (a split of the run's data or a CSV of prices) or length=")
     return sample_and_record(module, recorder, checkpoint, train_run_id, cfg.n, sampler, output, seed=cfg.seed,
                              batch_size=cfg.batch_size, start_price=start_price, condition=cfg.get("condition"),
                              guidance_scale=cfg.get("guidance_scale", 1.0), config=resolved(cfg), history=history)
