@@ -48,7 +48,9 @@ class GenerationResult:
         return {"job": "generate", "generation_run_id": self.generation_run_id, "n": len(self.samples.returns),
                 "sampler": self.samples.sampler, "network_evals": self.samples.network_evals,
                 "classes": counts, "scalogram_png": str(art.scalogram_png), "paths_png": str(art.paths_png),
-                "npz": str(art.npz), "registry": self.registry_url}
+                "npz": str(art.npz), "registry": self.registry_url,
+                "history_length": self.samples.history_length,
+                "fan_png": str(art.fan_png) if art.fan_png else None}
 
 
 @dataclass
