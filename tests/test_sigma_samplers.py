@@ -416,6 +416,8 @@ def test_long_paths_chain_scenarios_and_record_them(trained, tmp_path):
                   f"output_path={tmp_path / 'long.png'}", f"paths.output_root={tmp_path}")
     assert ran.code == 0, ran.err
     assert (tmp_path / "long_long.png").stat().st_size > 1000
+    handoff = json.loads(ran.out.strip().splitlines()[-1])
+    assert handoff["length"] == window + 3 and handoff["seam_check"]["width"] == min(16, window // 4)
     with np.load(tmp_path / "long.npz") as npz:
         assert npz["returns"].shape == (2, window + 3) and npz["seams"].tolist() == [window]
     ran = run_cli("generate", f"checkpoint={ckpt}", "n=2", f"length={window - 1}", f"paths.output_root={tmp_path}")

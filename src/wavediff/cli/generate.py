@@ -21,10 +21,18 @@ def summary(result: GenerationResult) -> str:
             f"  arrays     {h['npz']}  (returns, prices, images)\n  registry   {h['registry']}")
 
 
+def _seam_line(check: dict) -> str:
+    if check.get("ratio") is None:
+        return "  seams      too few returns around the joins to test\n"
+    return (f"  seams      volatility step at the joins {check['ratio']:.2f}x the same path's elsewhere "
+            f"(p = {check['p_value']:.2f}; 1 = invisible), |r| after a join {check['abs_return_ratio']:.2f}x\n")
+
+
 def long_summary(result: LongPathResult) -> str:
     h = result.handoff()
     return (f"generation run {h['generation_run_id']}: {h['n']} paths of {h['length']} returns with {h['sampler']} "
             f"({len(h['seams'])} chained windows, {h['network_evals']} network calls per path)\n"
+            + _seam_line(h["seam_check"]) +
             f"  paths      {h['paths_png']}\n  arrays     {h['npz']}  (returns, prices, seams)\n"
             f"  registry   {h['registry']}")
 

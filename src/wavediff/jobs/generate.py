@@ -17,6 +17,7 @@ from wavediff.config.instantiate import instantiate
 from wavediff.data.csv import CSVSource
 from wavediff.errors import CheckpointError, ConfigError, DataError
 from wavediff.jobs.recorder import RunRecorder
+from wavediff.metrics.seams import seam_report
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry
 from wavediff.registry.tables import GenerationRun, TrainRun
@@ -62,9 +63,11 @@ class LongPathResult:
     npz: Path
     png: Path
     registry_url: str | None
+    seam_check: dict[str, Any]  # metrics.seams.seam_report of the paths
 
     def handoff(self) -> dict[str, Any]:
         return {"job": "generate", "generation_run_id": self.generation_run_id, "n": len(self.paths.returns),
+                "seam_check": self.seam_check,
                 "length": int(self.paths.returns.shape[1]), "seams": self.paths.seams,
                 "sampler": self.paths.sampler, "network_evals": self.paths.network_evals,
                 "paths_png": str(self.png), "npz": str(self.npz), "registry": self.registry_url}
@@ -86,12 +89,14 @@ def long_paths_and_record(module: Any, recorder: RunRecorder, checkpoint: Path, 
         with atomic_path(npz) as tmp:
             np.savez_compressed(tmp, returns=paths.returns.numpy(), prices=paths.prices.numpy(),
                                 seams=np.array(paths.seams, dtype=np.int64))
+        window = module.representation.image_shape[-1]
+        check = seam_report(paths.returns.numpy(), paths.seams, width=min(16, (horizon or window // 4)), seed=seed)
         recorder.update(GenerationRun, row_id, network_evals=paths.network_evals, png_path=str(png),
                         paths_png_path=str(png), npz_path=str(npz),
                         summary={"n": n, "length": length, "seams": len(paths.seams), "sampler": sampler.name,
                                  "network_evals": paths.network_evals,
-                                 "returns_std": float(paths.returns.double().std())})
-    return LongPathResult(row_id, paths, npz, png, recorder.url)
+                                 "returns_std": float(paths.returns.double().std()), "seam_check": check})
+    return LongPathResult(row_id, paths, npz, png, recorder.url, check)
 
 
 def resolve_checkpoint(value: Any, registry: Registry) -> tuple[Path, int | None]:
