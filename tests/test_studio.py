@@ -100,8 +100,6 @@ def test_train_stream_log_generate_and_gallery(client, tmp_path):
     assert client.post("/api/generate", json={"train_run_id": 1, "sampler": "nope"}).status_code == 422
     edm = client.post("/api/generate", json={"train_run_id": 1, "sampler": "edm", "steps": 2, "churn": 1.5, "n": 2})
     assert edm.status_code == 200 and edm.json()["network_evals"] == 3  # Heun: 2 levels, 2 * 2 - 1 = 3 calls
-    wrong = client.post("/api/generate", json={"train_run_id": 1, "sampler": "ddim", "churn": 1.0, "n": 2})
-    assert wrong.status_code == 500 and "sampler.options.churn: no such key" in wrong.json()["detail"]
     assert client.post("/api/generate", json={"train_run_id": 99}).status_code == 422
 
 
