@@ -66,8 +66,8 @@ def denoising_figure(prices: np.ndarray, sigmas: list[float], title: str = "") -
     """How one sample emerges: the price path ``(K, T + 1)`` of the network's clean prediction at
     ``K`` noise levels ``sigmas`` (high to low), one panel each."""
     count = len(prices)
-    fig, axes = plt.subplots(1, count, figsize=(2.4 * count, 2.6), squeeze=False, sharey=True,
-                             constrained_layout=True)
+    # own y range per panel: at high σ the prediction is far off, and a shared range flattens the rest
+    fig, axes = plt.subplots(1, count, figsize=(2.4 * count, 2.6), squeeze=False, constrained_layout=True)
     for ax, path, sigma in zip(axes.flat, prices, sigmas):
         ax.plot(np.asarray(path), lw=0.8)
         ax.set_title(f"σ = {sigma:.3g}", fontsize=8)
