@@ -95,22 +95,26 @@ def score_rows(metas: list[dict[str, Any]], draws: int, seed: int, verdict_draws
     and its paired verdicts against the first row where both models were trained on the same data
     (``better`` = this row is closer to the held-out windows, beyond resampling noise)."""
     floors: dict[str, dict[str, float]] = {}
+    models: dict[str, tuple[dict[str, Any], Any]] = {}  # checkpoint -> (config, real data), built once
+    pools: dict[str, np.ndarray] = {}
     first: tuple[dict[str, Any], np.ndarray] | None = None
     for meta in metas:
-        checkpoint = Path(meta["checkpoint"])
-        config = run_config(checkpoint, None, None)
-        real = real_data(config)
+        if meta["checkpoint"] not in models:
+            config = run_config(Path(meta["checkpoint"]), None, None)
+            models[meta["checkpoint"]] = (config, real_data(config))
+        config, real = models[meta["checkpoint"]]
         with np.load(meta["npz"]) as npz:
             returns = np.asarray(npz["returns"], dtype=np.float64)
+        key = f"{meta['checkpoint']}|{len(returns)}"
         if first is None:
             first = (config["data"], returns)
         elif verdict_draws and config["data"] == first[0]:
             meta["verdicts"] = {k: v["verdict"] for k, v in
                                 paired_verdicts(returns, first[1], real.held_out, draws=verdict_draws,
                                                 seed=seed).items()}
-        pool = floor_pool(real, "auto", len(returns), seed)
-        key = f"{meta['checkpoint']}|{len(returns)}"
-        result = compare_to_real(returns, real.held_out, pool, draws=draws, seed=seed, floors=floors.get(key))
+        if key not in pools:
+            pools[key] = floor_pool(real, "auto", len(returns), seed)
+        result = compare_to_real(returns, real.held_out, pools[key], draws=draws, seed=seed, floors=floors.get(key))
         floors[key] = {k: v["floor"] for k, v in result["metrics"].items()}
         ratios = {k: v["ratio"] for k, v in result["metrics"].items()}
         meta["ratios"] = ratios

@@ -125,8 +125,7 @@ class SamplerConfig:
             callback: StepCallback | None = None) -> Tensor:
         """Final images ``(B, *image_shape)`` for one batch. ``noise()`` draws the model's noise
         for the batch; ``model_noise`` is what it draws from (a scheduler that adds its own Gaussian
-        noise is refused unless that is the same noise)."""
-        self.check_model(preconditioning)
+        noise is refused unless that is the same noise). The caller has run :meth:`check_model`."""
         if self.scheduler is not None:
             return run_diffusers(self, denoise, noise, preconditioning, train_scheduler, generator, model_noise,
                                  callback)
