@@ -223,6 +223,7 @@ def test_sigterm_marks_run_interrupted_and_keeps_a_checkpoint(tmp_path):
     assert status == "interrupted" and (tmp_path / ckpt).is_file()
 
 
+@pytest.mark.slow
 def test_sigterm_during_generation_leaves_the_row_interrupted_and_no_npz(trained, tmp_path):
     ckpt = trained[1] / "checkpoints" / "last.ckpt"
     db = tmp_path / "wavediff.db"

@@ -398,6 +398,7 @@ def test_generate_command_writes_scenarios_after_a_split_or_a_csv(trained, tmp_p
     assert ran.code != 0 and "has 4 returns; this model needs" in ran.err
 
 
+@pytest.mark.slow
 def test_long_paths_chain_scenarios_and_record_them(trained, tmp_path):
     from conftest import run_cli
     from wavediff.sampling.generate import generate_long
