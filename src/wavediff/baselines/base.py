@@ -25,6 +25,13 @@ class Baseline:
     def sample(self, n: int, window: int, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
+    def scenarios(self, history: np.ndarray, horizon: int, m: int, rng: np.random.Generator) -> np.ndarray:
+        """``(O, m, horizon)`` log returns continuing each row of ``history`` ``(O, k)`` (the last
+        ``k`` returns before each forecast origin). Default: the baseline cannot condition, so it
+        draws ``m`` fresh windows per origin (an unconditional forecast)."""
+        count = len(history)
+        return self.sample(count * m, horizon, rng).reshape(count, m, horizon)
+
     def describe(self) -> dict[str, Any]:
         return {}
 

@@ -56,20 +56,45 @@ class GARCHBaseline(Baseline):
         self.start_variances = np.asarray(result.conditional_volatility, dtype=np.float64) ** 2
         return self
 
+    def _shocks(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+        """Standardised Student-t shocks (unit variance)."""
+        nu = self.params["nu"]
+        return rng.standard_t(nu, shape) * np.sqrt((nu - 2) / nu)
+
+    def _simulate(self, variance: np.ndarray, shocks: np.ndarray) -> np.ndarray:
+        """Scaled returns ``shocks.shape`` ``(..., steps)`` from next-bar conditional variances ``(...)``."""
+        p = self.params
+        out = np.empty(shocks.shape)
+        for t in range(shocks.shape[-1]):  # the recursion is over time only; every path moves at once
+            eps = np.sqrt(variance) * shocks[..., t]
+            out[..., t] = p["mu"] + eps
+            variance = p["omega"] + (p["alpha"] + p["gamma"] * (eps < 0)) * eps**2 + p["beta"] * variance
+        return out
+
     def sample(self, n: int, window: int, rng: np.random.Generator) -> np.ndarray:
-        """``(n, window)`` log returns, all windows simulated at once."""
+        """``(n, window)`` log returns, each from a random training day's conditional variance."""
         if not self.params:
             raise DataError(f"{self.name}: fit() first")
+        shocks = self._shocks((n, window), rng)  # drawn before the start variances: the published draws
+        return self._simulate(rng.choice(self.start_variances, n), shocks) * self.scale
+
+    def filtered_variance(self, history: np.ndarray) -> np.ndarray:
+        """The next-bar conditional variance (scaled units) after each row of ``history`` ``(O, k)``,
+        filtered with the training fit from the training days' mean conditional variance."""
         p = self.params
-        nu = p["nu"]
-        shocks = rng.standard_t(nu, (n, window)) * np.sqrt((nu - 2) / nu)
-        variance = rng.choice(self.start_variances, n)
-        out = np.empty((n, window))
-        for t in range(window):  # the recursion is over time only; every window moves at once
-            eps = np.sqrt(variance) * shocks[:, t]
-            out[:, t] = p["mu"] + eps
+        variance = np.full(len(history), float(self.start_variances.mean()))
+        for t in range(history.shape[1]):
+            eps = history[:, t] / self.scale - p["mu"]
             variance = p["omega"] + (p["alpha"] + p["gamma"] * (eps < 0)) * eps**2 + p["beta"] * variance
-        return out * self.scale
+        return variance
+
+    def scenarios(self, history: np.ndarray, horizon: int, m: int, rng: np.random.Generator) -> np.ndarray:
+        """``(O, m, horizon)``: the fitted model simulated from the variance its filter reaches at
+        each origin (``arch``'s simulation forecast with the training parameters held fixed)."""
+        if not self.params:
+            raise DataError(f"{self.name}: fit() first")
+        variance = np.repeat(self.filtered_variance(np.asarray(history, dtype=np.float64))[:, None], m, axis=1)
+        return self._simulate(variance, self._shocks((*variance.shape, horizon), rng)) * self.scale
 
     def describe(self) -> dict[str, Any]:
         return {**self.params, "scale": self.scale}

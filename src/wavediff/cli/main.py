@@ -17,6 +17,7 @@ COMMANDS = {
     "studio": ("studio", "the web UI on http://127.0.0.1:8000"),
     "benchmark": ("benchmark", "quality benchmark: data sets x generators (WaveDiff, GARCH, bootstrap), one table"),
     "samplers": ("samplers", "sampler comparison on trained models: network calls x churn -> quality, seconds"),
+    "forecast": ("forecast", "scenario forecasts from held-out origins: coverage, VaR, CRPS vs GARCH-t and bootstrap"),
     "bench": ("bench", "speed benchmark, ratios measured side by side"),
 }
 
