@@ -398,6 +398,21 @@ def test_generate_command_writes_scenarios_after_a_split_or_a_csv(trained, tmp_p
     assert ran.code != 0 and "has 4 returns; this model needs" in ran.err
 
 
+def test_long_paths_after_a_history_start_with_it_exactly(module):
+    from wavediff.sampling.generate import generate_long
+
+    window = module.representation.image_shape[-1]
+    horizon = window // 2
+    history = torch.randn(window - horizon, generator=torch.Generator().manual_seed(4)) * 4e-4
+    paths = generate_long(module, 2, window + 3, sampler_config("heun", steps=2), horizon=horizon, history=history)
+    k = window - horizon
+    assert paths.history_length == k and paths.returns.shape == (2, k + window + 3)
+    assert torch.equal(paths.returns[:, :k], history.expand(2, -1))
+    assert paths.seams == [k, k + horizon, k + 2 * horizon] and paths.network_evals == 3 * 3
+    with pytest.raises(ConfigError, match=f"need {k}"):
+        generate_long(module, 2, window, sampler_config("heun", steps=2), horizon=horizon, history=history[1:])
+
+
 @pytest.mark.slow
 def test_long_paths_chain_scenarios_and_record_them(trained, tmp_path):
     from conftest import run_cli
@@ -423,3 +438,10 @@ def test_long_paths_chain_scenarios_and_record_them(trained, tmp_path):
         assert npz["returns"].shape == (2, window + 3) and npz["seams"].tolist() == [window]
     ran = run_cli("generate", f"checkpoint={ckpt}", "n=2", f"length={window - 1}", f"paths.output_root={tmp_path}")
     assert ran.code != 0 and f"at least one window ({window} returns)" in ran.err
+    ran = run_cli("generate", f"checkpoint={ckpt}", "n=2", f"length={window}", "history=test", "sampler=heun",
+                  "sampler.steps=2", f"output_path={tmp_path / 'after.png'}", f"paths.output_root={tmp_path}")
+    assert ran.code == 0, ran.err
+    k = window - window // 4
+    with np.load(tmp_path / "after.npz") as npz:
+        assert npz["returns"].shape == (2, k + window) and npz["seams"][0] == k
+        assert np.array_equal(npz["returns"][0, :k], npz["returns"][1, :k])  # the test split's last k returns

@@ -69,6 +69,7 @@ class LongPathResult:
         return {"job": "generate", "generation_run_id": self.generation_run_id, "n": len(self.paths.returns),
                 "seam_check": self.seam_check,
                 "length": int(self.paths.returns.shape[1]), "seams": self.paths.seams,
+                "history_length": self.paths.history_length,
                 "sampler": self.paths.sampler, "network_evals": self.paths.network_evals,
                 "paths_png": str(self.png), "npz": str(self.npz), "registry": self.registry_url}
 
@@ -76,7 +77,7 @@ class LongPathResult:
 def long_paths_and_record(module: Any, recorder: RunRecorder, checkpoint: Path, train_run_id: int | None, n: int,
                           length: int, sampler: SamplerConfig, output_png: Path, *, horizon: int | None = None,
                           seed: int = 0, batch_size: int = 64, start_price: float | None = None,
-                          config: dict[str, Any] | None = None) -> LongPathResult:
+                          config: dict[str, Any] | None = None, history: torch.Tensor | None = None) -> LongPathResult:
     """``n`` chained paths of ``length`` returns: ``<stem>_long.png`` and ``<stem>.npz`` (returns,
     prices, seams), recorded as a ``generation_runs`` row."""
     png = output_png.with_name(output_png.stem + "_long.png")
@@ -84,8 +85,8 @@ def long_paths_and_record(module: Any, recorder: RunRecorder, checkpoint: Path, 
     with recorder.generation_run(train_run_id=train_run_id, checkpoint_path=str(checkpoint), sampler=sampler.name,
                                  n_samples=n, config=config) as row_id:
         paths = generate_long(module, n, length, sampler, horizon=horizon, seed=seed, batch_size=batch_size,
-                              progress=True, start_price=start_price)
-        save_figure(long_paths_figure(paths.prices.numpy(), paths.seams), png)
+                              progress=True, start_price=start_price, history=history)
+        save_figure(long_paths_figure(paths.prices.numpy(), paths.seams, history_length=paths.history_length), png)
         with atomic_path(npz) as tmp:
             np.savez_compressed(tmp, returns=paths.returns.numpy(), prices=paths.prices.numpy(),
                                 seams=np.array(paths.seams, dtype=np.int64))
@@ -94,6 +95,7 @@ def long_paths_and_record(module: Any, recorder: RunRecorder, checkpoint: Path, 
         recorder.update(GenerationRun, row_id, network_evals=paths.network_evals, png_path=str(png),
                         paths_png_path=str(png), npz_path=str(npz),
                         summary={"n": n, "length": length, "seams": len(paths.seams), "sampler": sampler.name,
+                                 "history_length": paths.history_length,
                                  "network_evals": paths.network_evals,
                                  "returns_std": float(paths.returns.double().std()), "seam_check": check})
     return LongPathResult(row_id, paths, npz, png, recorder.url, check)
@@ -210,15 +212,22 @@ def sample_checkpoint(cfg: DictConfig) -> GenerationResult | LongPathResult:
     checkpoint, train_run_id = resolve_checkpoint(cfg.checkpoint, recorder.registry)
     module = load_module(checkpoint, resolve_device(cfg.device))
     history, start_price = None, cfg.start_price
+    window = module.representation.image_shape[-1]
     if cfg.get("length") is not None:
-        if cfg.get("history") is not None:
-            raise ConfigError("length= starts paths from nothing; history= with length= is not supported yet")
+        horizon = cfg.get("horizon")
+        if cfg.get("history") is not None:  # a long path after the history: its first window continues it
+            horizon = window // 4 if horizon is None else horizon
+            history, history_price = load_history(cfg.history, run_config(checkpoint, train_run_id, recorder.registry),
+                                                  window, horizon)
+            check_history(module, history, cfg.n)
+            warn_if_other_units(module, history)
+            start_price = history_price if start_price is None else start_price
         return long_paths_and_record(module, recorder, checkpoint, train_run_id, cfg.n, cfg.length, sampler, output,
-                                     horizon=cfg.get("horizon"), seed=cfg.seed, batch_size=cfg.batch_size,
-                                     start_price=start_price, config=resolved(cfg))
+                                     horizon=horizon, seed=cfg.seed, batch_size=cfg.batch_size,
+                                     start_price=start_price, config=resolved(cfg), history=history)
     if cfg.get("history") is not None:
         history, history_price = load_history(cfg.history, run_config(checkpoint, train_run_id, recorder.registry),
-                                              module.representation.image_shape[-1], cfg.get("horizon"))
+                                              window, cfg.get("horizon"))
         check_history(module, history, cfg.n)  # before a row exists
         warn_if_other_units(module, history)
         start_price = history_price if start_price is None else start_price

@@ -202,30 +202,39 @@ class LongPaths:
     seams: list[int]  # indices of the first return of each chained window's generated part
     network_evals: int  # network calls per path
     sampler: str
+    history_length: int = 0  # k: returns[:, :k] are the given history, the rest generated
 
 
 def generate_long(module: DiffusionModule, n: int, length: int, sampler: SamplerConfig | Mapping[str, Any],
                   horizon: int | None = None, seed: int = 0, batch_size: int = 64, progress: bool = False,
-                  start_price: float | None = None) -> LongPaths:
+                  start_price: float | None = None, history: torch.Tensor | None = None) -> LongPaths:
     """``n`` paths of ``length`` log returns: one window from nothing, then windows whose first
     ``T - horizon`` returns are the path so far (scenarios, :func:`generate` with ``history``), each
     adding ``horizon`` returns, so volatility and jumps carry across the joins. ``horizon``
-    defaults to a quarter window (three quarters overlap)."""
+    defaults to a quarter window (three quarters overlap).
+
+    With ``history`` (``T - horizon`` known log returns, ``(k,)`` or ``(n, k)``) the first window is
+    a scenario after it too: the paths are the history followed by ``length`` generated returns
+    (``history_length`` says how many are known; the history's end is the first seam)."""
     window = module.representation.image_shape[-1]
     horizon = window // 4 if horizon is None else horizon
     if not isinstance(length, int) or isinstance(length, bool) or length < window:
         raise ConfigError(f"length={length!r}: long paths are at least one window ({window} returns)")
     if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= window - 1:
         raise ConfigError(f"horizon={horizon!r}: returns added per chained window, 1 to {window - 1}")
-    first = generate(module, n, sampler, seed=seed, batch_size=batch_size, progress=progress)
-    path, seams, calls, step = first.returns, [], first.network_evals, 0
-    while path.shape[1] < length:
+    known = 0 if history is None else int(torch.as_tensor(history).shape[-1])
+    if history is not None and known != window - horizon:
+        raise ConfigError(f"history: {known} known returns; chained windows of {window} adding horizon={horizon} "
+                          f"need {window - horizon}")
+    first = generate(module, n, sampler, seed=seed, batch_size=batch_size, progress=progress, history=history)
+    path, seams, calls, step = first.returns, [known] if known else [], first.network_evals, 0
+    while path.shape[1] < known + length:
         step += 1
         seams.append(path.shape[1])
         more = generate(module, n, sampler, seed=seed + step, batch_size=batch_size, progress=progress,
                         history=path[:, -(window - horizon):])
         path = torch.cat([path, more.returns[:, window - horizon:]], dim=1)
         calls += more.network_evals
-    path = path[:, :length]
-    return LongPaths(path, module.representation.prices(path, start_price).cpu(), [s for s in seams if s < length],
-                     calls, first.sampler)
+    path = path[:, :known + length]
+    return LongPaths(path, module.representation.prices(path, start_price).cpu(),
+                     [s for s in seams if s < known + length], calls, first.sampler, known)

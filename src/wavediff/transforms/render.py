@@ -103,11 +103,18 @@ def fan_figure(prices: np.ndarray, history_length: int, title: str = "", max_pat
     return fig
 
 
-def long_paths_figure(prices: np.ndarray, seams: list[int], title: str = "", max_paths: int = 4) -> Figure:
-    """Long price paths ``(N, L + 1)`` with the joins of their chained windows marked (dotted)."""
+def long_paths_figure(prices: np.ndarray, seams: list[int], title: str = "", max_paths: int = 4,
+                      history_length: int = 0) -> Figure:
+    """Long price paths ``(N, L + 1)`` with the joins of their chained windows marked (dotted) and
+    a known history (the first ``history_length`` returns) in black."""
     prices = np.asarray(prices, dtype=np.float64)
+    k = int(history_length)
     fig, ax = plt.subplots(figsize=(10, 3.6), constrained_layout=True)
-    ax.plot(prices[:max_paths].T, lw=0.6, alpha=0.9)
+    time = np.arange(prices.shape[1])
+    ax.plot(time[k:], prices[:max_paths, k:].T, lw=0.6, alpha=0.9)
+    if k:
+        ax.plot(time[:k + 1], prices[0, :k + 1], color="black", lw=1.0, label="history")
+        ax.legend(fontsize=7, loc="upper left")
     for seam in seams:
         ax.axvline(seam, color="gray", lw=0.5, ls=":")
     ax.set_xlabel("time (bars); dotted: where a chained window's generated part starts", fontsize=8)
