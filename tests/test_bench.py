@@ -17,6 +17,9 @@ def test_quick_bench_writes_json(tmp_path):
     assert {"ddpm", "ddim", "dpm", "unipc"} <= set(samplers)
     assert samplers["ddpm"]["speedup_vs_ddpm"] == 1.0
     assert samplers["ddim"]["network_evals"] < samplers["ddpm"]["network_evals"]
+    scenarios = samplers["euler_ancestral+history"]  # the same sampler continuing a history, timed beside it
+    assert scenarios["network_evals"] == samplers["euler_ancestral"]["network_evals"]
+    assert scenarios["slowdown_vs_plain"] > 0
     assert results["matmul"]["gflop_per_s"] > 0
     assert "speed-up vs seed" in proc.stdout and (tmp_path / "bench.txt").is_file()
     # the modules come from the composed default config, and the report says which

@@ -81,8 +81,20 @@ def test_targets_and_the_score_report_shape():
     entry = report["5"]["cumulative_return"]
     assert set(entry["coverage"]) == {"0.5", "0.9", "0.99"} and entry["n_spaced"] == 6
     assert set(entry["var"]) == {"0.01", "0.05"} and "var" not in report["5"]["realised_vol"]
-    better = paired_crps([1.0, 1.0, 1.1], [2.0, 2.1, 2.0], [True, True, True])
-    assert better["mean"] < 0 and better["t"] < -10
+    better = paired_crps([1.0, 1.0, 1.1], [2.0, 2.1, 2.0])
+    assert better["mean"] == pytest.approx(-1.0) and better["t"] < -10
+
+
+def test_diebold_mariano_widens_the_error_for_overlapping_forecasts():
+    rng = np.random.default_rng(0)
+    shocks = rng.normal(size=4003)
+    overlapping = shocks[:-3] + shocks[1:-2] + shocks[2:-1] + shocks[3:]  # MA(3): 4-bar outcomes, 1 bar apart
+    naive = paired_crps(overlapping, np.zeros(4000))
+    dm = paired_crps(overlapping, np.zeros(4000), lags=3)
+    # long-run variance of an MA(3) of unit shocks: 16, against a marginal variance of 4
+    assert dm["se"] / naive["se"] == pytest.approx(2.0, rel=0.15)
+    split = paired_crps(overlapping, np.zeros(4000), lags=3, groups=np.repeat([0, 1], 2000))
+    assert split["se"] == pytest.approx(dm["se"], rel=0.01)  # one boundary barely matters
 
 
 def garch_path(n: int, seed: int) -> np.ndarray:
@@ -116,7 +128,8 @@ def test_forecast_job_scores_wavediff_beside_the_baselines_and_resumes(trained, 
     ckpt = trained[1] / "checkpoints" / "last.ckpt"
     db = f"registry.url=sqlite:///{tmp_path}/r.db"
     args = ("forecast", "--model", f"tiny={ckpt}", "--horizons", "1", "4", "--stride", "256", "--scenarios", "3",
-            "--sampler", "euler", "--out", str(tmp_path / "out"), "--registry", db)
+            "--sampler", "euler", "--out", str(tmp_path / "out"), "--registry", db,
+            "--long-model", f"tiny={ckpt}", "--length", "128", "--paths", "2")
     ran = run_cli(*args, "--batch-size", "64")
     assert ran.code == 0, ran.err
     payload = json.loads((tmp_path / "out" / "forecasts.json").read_text())
@@ -129,15 +142,20 @@ def test_forecast_job_scores_wavediff_beside_the_baselines_and_resumes(trained, 
     cell = report["scores"]["wavediff"]["4"]["cumulative_return"]
     assert 0 <= cell["coverage"]["0.9"] <= 1 and cell["crps"] > 0 and "garch_t" in cell["crps_vs"]
     table = (tmp_path / "out" / "forecasts.md").read_text()
-    assert "| tiny | 4 | cum. return | garch_t |" in table and "Seconds per 1,000 scenarios" in table
+    assert "| tiny | 4 | cum. return | garch_t |" in table and "seconds per 1,000 scenarios" in table
     assert (tmp_path / "out" / "tiny" / "fan.png").stat().st_size > 0
+    (long,) = payload["long_paths"]  # 2 chained paths of 128 returns against fresh simulator paths
+    assert long["length"] == 128 and long["window"] == 64 and long["report"]["max_lag"] == 127
+    assert all(np.isfinite(m["ratio"]) for m in long["report"]["metrics"].values())
+    assert "| tiny | 2 × 128 | 64 |" in table and (tmp_path / "out" / "long" / "tiny" / "long_acf.png").is_file()
     registry = Registry(f"sqlite:///{tmp_path}/r.db")
     rows = registry.all(GenerationRun)
-    assert len(rows) == 1 and rows[0].status == "finished" and rows[0].network_evals == 20
+    assert len(rows) == 2 and {r.status for r in rows} == {"finished"}
+    assert sorted(r.network_evals for r in rows) == [20, 20 * 5]  # scenarios; 1 + 4 chained windows
     done = (tmp_path / "out" / "tiny" / "scenarios.json").stat().st_mtime_ns
-    assert run_cli(*args, "--batch-size", "64").code == 0  # the scenarios are reused
+    assert run_cli(*args, "--batch-size", "64").code == 0  # the scenarios and the long paths are reused
     assert (tmp_path / "out" / "tiny" / "scenarios.json").stat().st_mtime_ns == done
-    assert len(registry.all(GenerationRun)) == 1
+    assert len(registry.all(GenerationRun)) == 2
 
 
 @pytest.mark.parametrize("extra, message", [
@@ -146,6 +164,8 @@ def test_forecast_job_scores_wavediff_beside_the_baselines_and_resumes(trained, 
     (("--baselines", "arima"), "unknown arima"),
     (("--scenarios", "1"), "at least 2 scenarios"),
     (("--splits", "holdout"), "no holdout split"),
+    (("--history-corrections", "0", "0"), "distinct integers 0 to 8"),
+    (("--long-model", "x=nowhere.ckpt", "--length", "128"), "--long-model x: checkpoint not found"),
 ])
 def test_bad_forecast_requests_are_one_line_errors(trained, tmp_path, extra, message):
     from conftest import run_cli
@@ -158,3 +178,38 @@ def test_bad_forecast_requests_are_one_line_errors(trained, tmp_path, extra, mes
 
     assert re.search(message, ran.err), ran.err
     assert not (tmp_path / "forecasts.md").exists()
+
+
+# --- long paths ---------------------------------------------------------------------------------
+
+def regime_paths(n: int, length: int, persistent: bool, seed: int) -> np.ndarray:
+    """Returns whose volatility level (0.5x or 2x) lasts 200 bars (persistent) or changes every bar."""
+    rng = np.random.default_rng(seed)
+    blocks = 1 if not persistent else 200
+    levels = rng.choice([0.5, 2.0], (n, -(-length // blocks)))
+    scale = np.repeat(levels, blocks, axis=1)[:, :length]
+    return 0.01 * scale * rng.normal(size=(n, length))
+
+
+def test_max_drawdown_and_window_volatility_by_hand():
+    from wavediff.metrics.long_paths import max_drawdowns, segments_of, window_volatilities
+
+    assert max_drawdowns(np.array([[0.1, -0.3, 0.1, -0.1]]))[0] == pytest.approx(0.3)
+    assert max_drawdowns(np.array([[0.1, 0.2]]))[0] == 0.0
+    vols = window_volatilities(np.array([[1.0, -1.0, 2.0, -2.0, 5.0]]), 2)
+    assert vols.tolist() == [[1.0, 2.0]]  # the incomplete last window is left out
+    assert segments_of([np.arange(10.0)], 4, 3).tolist() == [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]]
+
+
+def test_long_path_report_sits_at_the_floor_for_the_law_and_flags_missing_memory():
+    from wavediff.metrics.long_paths import long_path_report
+
+    pool = regime_paths(96, 1000, persistent=True, seed=0)
+    same = long_path_report(regime_paths(24, 1000, persistent=True, seed=1), pool, window=64, max_lag=250)
+    assert all(m["ratio"] < 3 for m in same["metrics"].values()), same["metrics"]
+    forgetful = long_path_report(regime_paths(24, 1000, persistent=False, seed=1), pool, window=64, max_lag=250)
+    assert forgetful["metrics"]["acf_abs_beyond_window_l2"]["ratio"] > 4
+    assert forgetful["metrics"]["window_vol_persistence_abs_diff"]["ratio"] > 4
+    assert len(forgetful["acf_abs"]["generated"]) == 250
+    with pytest.raises(ValueError, match="max_lag"):
+        long_path_report(pool[:4, :300], pool[:, :300], window=64, max_lag=400)

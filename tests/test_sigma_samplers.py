@@ -350,6 +350,20 @@ def test_scenarios_start_with_the_history_exactly_and_the_sampler_honours_it(mod
     assert float(rep.reprojection_error(samples.images).max()) < 1e-4
 
 
+def test_history_corrections_cost_one_call_each_and_keep_the_history(module):
+    window = module.representation.image_shape[-1]
+    history = torch.randn(window // 2, generator=torch.Generator().manual_seed(2)) * 4e-4
+    plain = generate(module, 2, sampler_config("heun", steps=2), seed=0, history=history)
+    corrected = generate(module, 2, sampler_config("heun", steps=2, history_corrections=1), seed=0, history=history)
+    assert (plain.network_evals, corrected.network_evals) == (3, 6)
+    assert torch.equal(corrected.returns[:, :window // 2], history.expand(2, -1))
+    assert not torch.equal(corrected.returns, plain.returns)
+    unconditional = generate(module, 2, sampler_config("heun", steps=2, history_corrections=1), seed=0)
+    assert unconditional.network_evals == 3  # no history: nothing to correct
+    with pytest.raises(ConfigError, match="history_corrections must be an integer 0 to 8"):
+        generate(module, 1, sampler_config("heun", steps=2, history_corrections=-1), history=history)
+
+
 @pytest.mark.parametrize("history, message", [
     (torch.zeros(0), "0 known returns"), (torch.zeros(10_000), "10000 known returns"),
     (torch.tensor([0.0, float("nan")]), "NaN"), (torch.zeros(2, 3), r"expected \(k,\) or \(3, k\)"),

@@ -98,8 +98,14 @@ def test_train_stream_log_generate_and_gallery(client, tmp_path):
     gallery = client.get("/api/runs/generation").json()
     assert [g["id"] for g in gallery][0] == gen["id"]
     assert client.post("/api/generate", json={"train_run_id": 1, "sampler": "nope"}).status_code == 422
-    edm = client.post("/api/generate", json={"train_run_id": 1, "sampler": "edm", "steps": 2, "churn": 1.5, "n": 2})
+    # scenarios after the end of the test split, with EDM's churn: the row's price picture is the fan chart
+    edm = client.post("/api/generate", json={"train_run_id": 1, "sampler": "edm", "steps": 2, "churn": 1.5, "n": 2,
+                                             "history": "test", "horizon": 16})
     assert edm.status_code == 200 and edm.json()["network_evals"] == 3  # Heun: 2 levels, 2 * 2 - 1 = 3 calls
+    assert edm.json()["paths_png_path"].endswith("_fan.png")
+    assert client.get(edm.json()["paths_png_path_url"]).headers["content-type"] == "image/png"
+    lone = client.post("/api/generate", json={"train_run_id": 1, "history": "test"})
+    assert lone.status_code == 422 and "history and horizon go together" in lone.json()["detail"]
     assert client.post("/api/generate", json={"train_run_id": 99}).status_code == 422
 
 

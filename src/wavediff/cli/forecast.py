@@ -1,4 +1,4 @@
-"""Score scenario forecasts from rolling origins in the held-out split, beside GARCH-t and the bootstrap.
+"""Score scenario forecasts from rolling held-out origins beside GARCH-t and the bootstrap, and long paths.
 
 At every --stride-th held-out bar, WaveDiff (the checkpoint's scenarios after the known history),
 GARCH(1,1)-t (fitted on the training split, filtered over the same history) and the stationary
@@ -7,7 +7,13 @@ intervals, VaR 1%/5% exceedances (Kupiec), the PIT and the CRPS of the h-bar cum
 realised volatility go to <out>/forecasts.md and .json (and with --publish, docs/). Each model's
 scenarios are generated once and reused, so the command resumes.
 
+With --long-model and --length, --paths chained paths of --length returns are scored against real
+segments of that length (fresh simulator paths, or the observed series): ACF(|r|) beyond one window,
+max drawdown, each window's realised volatility and its persistence, each over its noise floor, plus
+the seam check.
+
   wavediff forecast --model sp500=outputs/.../last.ckpt --model nasdaq=outputs/.../last.ckpt --publish docs
+  wavediff forecast --long-model bates=outputs/.../last.ckpt --length 2048 --paths 16
 """
 
 from __future__ import annotations
@@ -27,6 +33,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", action="append", default=[], metavar="LABEL=CHECKPOINT",
                    help="a trained model; its own data config gives the held-out series (repeat for several)")
+    p.add_argument("--long-model", action="append", default=[], metavar="LABEL=CHECKPOINT",
+                   help="a trained model whose long chained paths are scored against real segments (repeat)")
+    p.add_argument("--length", type=int, default=0, help="returns per long path (with --long-model)")
+    p.add_argument("--paths", type=int, default=16, help="long paths per model (default 16)")
+    p.add_argument("--long-horizon", type=int, default=None,
+                   help="returns each chained window adds (default a quarter window)")
+    p.add_argument("--max-lag", type=int, default=250, help="longest ACF(|r|) lag of the long-path check (default 250)")
     p.add_argument("--horizons", type=int, nargs="+", default=[1, 5, 20], help="bars ahead to score (default 1 5 20)")
     p.add_argument("--stride", type=int, default=4, help="bars between forecast origins (default 4)")
     p.add_argument("--scenarios", type=int, default=16, help="scenarios per origin and forecaster (default 16)")
@@ -34,11 +47,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="classical forecasters beside WaveDiff (default garch_t bootstrap; also gjr_t)")
     p.add_argument("--splits", nargs="+", default=["val", "test"], help="held-out splits (default val test)")
     p.add_argument("--sampler", default="euler_ancestral", help="WaveDiff sampler config (default euler_ancestral)")
+    p.add_argument("--history-corrections", type=int, nargs="+", default=[0],
+                   help="WaveDiff once per value of sampler.history_corrections (default 0; e.g. 0 1)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     p.add_argument("--batch-size", type=int, default=128, help="images per network call (default 128)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     p.add_argument("--out", type=Path, default=Path("outputs/forecasts"), help="where scenarios and the table go")
-    p.add_argument("--publish", type=Path, default=None, help="also copy the table here (e.g. docs)")
+    p.add_argument("--table", default="forecasts", help="file stem of the tables (default forecasts: forecasts.md)")
+    p.add_argument("--publish", type=Path, default=None, help="also copy the tables here (e.g. docs)")
     p.add_argument("--registry", action="append", default=[], metavar="OVERRIDE",
                    help="registry config override, e.g. registry.url=sqlite:///x.db")
     return p.parse_args(argv)
@@ -49,18 +65,28 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     from wavediff.jobs.forecast import forecast_table
 
-    models = {}
-    for item in args.model:
-        label, sep, path = item.partition("=")
-        if not sep or not label or not path:
-            raise ConfigError(f"--model {item!r}: expected LABEL=CHECKPOINT")
-        models[label] = path
+    models, long_models = labelled("--model", args.model), labelled("--long-model", args.long_model)
     if args.stride < 1:
         raise ConfigError(f"--stride {args.stride}: must be >= 1")
     command = " ".join(["wavediff forecast", *map(shlex.quote, sys.argv[2:] if argv is None else argv)])
     payload = forecast_table(models, args.out, horizons=args.horizons, stride=args.stride, m=args.scenarios,
                              baselines=args.baselines, splits=args.splits, sampler=args.sampler, seed=args.seed,
                              batch_size=args.batch_size, device=args.device, registry_overrides=args.registry,
+                             long_models=long_models, length=args.length, paths=args.paths,
+                             long_horizon=args.long_horizon, max_lag=args.max_lag,
+                             corrections=args.history_corrections, table=args.table,
                              publish=args.publish, command=command)
-    print((args.out / "forecasts.md").read_text())
-    print(f"wrote {args.out / 'forecasts.md'} ({len(payload['reports'])} models)")
+    print((args.out / f"{args.table}.md").read_text())
+    print(f"wrote {args.out / (args.table + '.md')} ({len(payload['reports'])} forecast models, "
+          f"{len(payload['long_paths'])} long-path models)")
+
+
+def labelled(flag: str, items: list[str]) -> dict[str, str]:
+    """``LABEL=CHECKPOINT`` items as a mapping, refused in one line when malformed."""
+    out = {}
+    for item in items:
+        label, sep, path = item.partition("=")
+        if not sep or not label or not path:
+            raise ConfigError(f"{flag} {item!r}: expected LABEL=CHECKPOINT")
+        out[label] = path
+    return out

@@ -214,6 +214,22 @@ def bench_sampling(size: BenchSize, samplers: dict[str, dict[str, Any]], config_
         rows.append({"sampler": name, "model": size.models[-1], "network_evals": holder["samples"].network_evals,
                      "series_per_s": size.n_series / seconds, "s_per_run": seconds, "repeats": repeats,
                      "peak_rss_increase_mb": rss})
+    # scenarios: the same sampler continuing a known history (inpainting re-encodes at every step)
+    name = "euler_ancestral" if "euler_ancestral" in samplers else next(iter(samplers))
+    window = module.representation.image_shape[-1]
+    history = torch.randn(window - window // 4, generator=torch.Generator().manual_seed(0)) * 1e-3
+    holder = {}
+
+    def scenarios() -> None:
+        holder["samples"] = generate(module, size.n_series, samplers[name], seed=0, batch_size=size.n_series,
+                                     history=history)
+
+    seconds = statistics.median([_time_once(scenarios) for _ in range(size.repeats)])
+    plain = next(r for r in rows if r["sampler"] == name)
+    rows.append({"sampler": f"{name}+history", "model": size.models[-1],
+                 "network_evals": holder["samples"].network_evals, "series_per_s": size.n_series / seconds,
+                 "s_per_run": seconds, "repeats": size.repeats, "peak_rss_increase_mb": None,
+                 "slowdown_vs_plain": seconds / plain["s_per_run"]})
     ddpm = next((r for r in rows if r["sampler"] == "ddpm"), None)
     for r in rows:
         r["speedup_vs_ddpm"] = ddpm["s_per_run"] / r["s_per_run"] if ddpm else None

@@ -194,7 +194,9 @@ def sample_and_record(module: Any, recorder: RunRecorder, checkpoint: Path, trai
         artifacts = write_sample_artifacts(samples, module.representation, output_png,
                                            title=f"{checkpoint.parent.parent.name}")
         recorder.update(GenerationRun, row_id, network_evals=samples.network_evals,
-                        png_path=str(artifacts.scalogram_png), paths_png_path=str(artifacts.paths_png),
+                        png_path=str(artifacts.scalogram_png),
+                        # scenarios: the fan chart is their price-path picture (history, bands, paths)
+                        paths_png_path=str(artifacts.fan_png or artifacts.paths_png),
                         npz_path=str(artifacts.npz), summary=artifacts.summary)
     return GenerationResult(row_id, samples, artifacts, recorder.url)
 

@@ -146,12 +146,26 @@ def score_forecasts(scenarios: np.ndarray, outcomes: np.ndarray, horizons: Seque
     return report
 
 
-def paired_crps(first: Sequence[float], second: Sequence[float], spaced_mask: Sequence[bool]) -> dict[str, float]:
-    """Mean CRPS difference ``first - second`` over the spaced origins, its standard error and the
-    t-statistic (negative: ``first`` is better)."""
-    diff = (np.asarray(first) - np.asarray(second))[np.asarray(spaced_mask, dtype=bool)]
-    if len(diff) < 2:
-        return {"mean": float("nan"), "se": float("nan"), "t": float("nan"), "n": int(len(diff))}
-    se = float(diff.std(ddof=1) / np.sqrt(len(diff)))
-    mean = float(diff.mean())
-    return {"mean": mean, "se": se, "t": mean / se if se > 0 else float("nan"), "n": int(len(diff))}
+def paired_crps(first: Sequence[float], second: Sequence[float], lags: int = 0,
+                groups: Sequence[int] | None = None) -> dict[str, float]:
+    """Diebold-Mariano comparison of two forecasters' CRPS over the same origins (in time order):
+    the mean difference ``first - second`` (negative: ``first`` is better), its standard error and
+    the t-statistic. h-bar forecasts ``stride`` bars apart share outcome returns, so their
+    differences are MA(``lags``) with ``lags = ceil(h / stride) - 1``: the long-run variance sums
+    the autocovariances to ``lags`` with equal weights (Diebold and Mariano's choice, exact for an
+    MA of that order), falling back to Bartlett weights if that comes out negative. Pairs of origins
+    in different ``groups`` (series) are not counted as dependent."""
+    d = np.asarray(first, dtype=np.float64) - np.asarray(second, dtype=np.float64)
+    n = len(d)
+    if n < 2:
+        return {"mean": float("nan"), "se": float("nan"), "t": float("nan"), "n": n, "lags": lags}
+    g = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups)
+    c = d - d.mean()
+    gamma = [float((c * c).mean())] + [float((c[j:] * c[:-j] * (g[j:] == g[:-j])).sum() / n)
+                                       for j in range(1, min(lags, n - 1) + 1)]
+    variance = gamma[0] + 2 * sum(gamma[1:])
+    if variance <= 0:
+        variance = gamma[0] + 2 * sum((1 - j / (lags + 1)) * gamma[j] for j in range(1, len(gamma)))
+    se = float(np.sqrt(max(variance, 0.0) / n))
+    mean = float(d.mean())
+    return {"mean": mean, "se": se, "t": mean / se if se > 0 else float("nan"), "n": n, "lags": lags}

@@ -82,7 +82,7 @@ class GenerationRun(RunMixin, Base):
     network_evals: Mapped[int | None] = mapped_column(Integer)
     n_samples: Mapped[int | None] = mapped_column(Integer)
     png_path: Mapped[str | None] = mapped_column(Text)  # scalogram PNG
-    paths_png_path: Mapped[str | None] = mapped_column(Text)
+    paths_png_path: Mapped[str | None] = mapped_column(Text)  # price paths (for scenarios after a history: the fan chart)
     npz_path: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 

@@ -158,7 +158,8 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
             calls = [0]
             # scenarios: this batch's history replaces the start of every predicted clean series
             batch_model = denoise if known is None else \
-                inpainted(denoise, module.representation, known[start:start + count].to(device))
+                inpainted(denoise, module.representation, known[start:start + count].to(device),
+                          sampler.history_corrections)
 
             def batch_denoise(x: torch.Tensor, sigma: float, cond=cond, count=count, calls=calls,
                               batch_model=batch_model) -> torch.Tensor:
@@ -167,7 +168,7 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
 
             x = sampler.run(batch_denoise, lambda count=count: module.sample_noise(count, generator),
                             preconditioning, module.noise_scheduler, generator, module.noise, report)
-            network_evals = calls[0]
+            network_evals = calls[0] * (1 + (sampler.history_corrections if known is not None else 0))
             batches.append(x.float())
     finally:
         net.train(was_training)

@@ -50,6 +50,9 @@ class SamplerConfig:
         project: project the predicted clean image onto the CWT's range at every step.
         window_scales: give the generated set of windows the training windows' distribution of
             scales (:mod:`wavediff.transforms.window_scales`; unconditional models).
+        history_corrections: scenarios after a history only: extra denoiser calls per step that
+            carry the history into the generated part (:func:`~wavediff.sampling.denoisers.inpainted`);
+            0 is plain x0-replacement.
     """
 
     name: str
@@ -65,6 +68,7 @@ class SamplerConfig:
     steps: int | None = None
     project: bool = True
     window_scales: bool = True
+    history_corrections: int = 0
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> "SamplerConfig":
@@ -83,6 +87,9 @@ class SamplerConfig:
         if self.steps is not None and (not isinstance(self.steps, int) or isinstance(self.steps, bool)
                                        or self.steps < 1):
             raise ConfigError(f"sampler.steps must be >= 1 or null, got {self.steps!r}")
+        if not isinstance(self.history_corrections, int) or isinstance(self.history_corrections, bool) \
+                or not 0 <= self.history_corrections <= 8:
+            raise ConfigError(f"sampler.history_corrections must be an integer 0 to 8, got {self.history_corrections!r}")
         if self.method is not None:
             if self.steps is None:
                 raise ConfigError(f"sampler {self.name}: sampler.steps is required with sampler.method")

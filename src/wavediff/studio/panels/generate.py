@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import time
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
@@ -24,6 +24,9 @@ class GenerateRequest(BaseModel):
     churn: float | None = Field(None, ge=0)  # sampler=edm: EDM's stochasticity (sampler.options.churn)
     n: int = Field(8, ge=1, le=256)
     seed: int = 0
+    # scenarios "from the last days of the run's data": continue the end of this split
+    history: Literal["train", "val", "test"] | None = None
+    horizon: int | None = Field(None, ge=1)  # returns generated after the history
 
 
 def last_json_line(stdout: str) -> dict[str, Any]:
@@ -51,6 +54,9 @@ def router(ctx: StudioContext) -> APIRouter:
             raise unprocessable(f"train run {run.id} is {run.status}; pick a finished run")
         if request.sampler not in config_options(settings.config_dir)["sampler"]:
             raise unprocessable(f"sampler {request.sampler!r}: not one of configs/sampler/")
+        if (request.history is None) != (request.horizon is None):
+            raise unprocessable("history and horizon go together: the split whose end to continue and the "
+                                "number of returns to generate after it")
         stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**6}"
         out = ctx.root / "studio" / "generations" / f"run{run.id}-{stamp}.png"
         args = [sys.executable, "-m", "wavediff", "generate", f"checkpoint={run.id}",
@@ -60,6 +66,8 @@ def router(ctx: StudioContext) -> APIRouter:
             args.append(f"sampler.steps={request.steps}")
         if request.churn is not None:
             args.append(f"sampler.options.churn={request.churn}")
+        if request.history is not None:
+            args += [f"history={request.history}", f"horizon={request.horizon}"]
         try:
             proc = subprocess.run(args, capture_output=True, text=True, timeout=settings.generate_timeout_s,
                                   cwd=ctx.root, stdin=subprocess.DEVNULL,

@@ -258,6 +258,7 @@ $("#gen-form").addEventListener("submit", async (event) => {
   const body = { train_run_id: Number(form.get("train_run_id")), sampler: form.get("sampler"), n: Number(form.get("n")) };
   if (form.get("steps")) body.steps = Number(form.get("steps"));
   if (form.get("churn")) body.churn = Number(form.get("churn"));
+  if (form.get("history")) { body.history = form.get("history"); body.horizon = Number(form.get("horizon")) || null; }
   $("#gen-submit").disabled = true;
   $("#gen-status").textContent = "sampling…";
   try {
@@ -265,7 +266,8 @@ $("#gen-form").addEventListener("submit", async (event) => {
     showError("");
     $("#gen-status").replaceChildren(`generation ${gen.id}: ${gen.n_samples} series, ${gen.network_evals} network calls each · `,
       link(gen.npz_path_url, "download .npz"));
-    $("#gen-latest").replaceChildren(thumb(gen.png_path_url, "scalogram"), thumb(gen.paths_png_path_url, "price paths"));
+    $("#gen-latest").replaceChildren(thumb(gen.png_path_url, "scalogram"),
+      thumb(gen.paths_png_path_url, body.history ? `fan chart after the ${body.history} split` : "price paths"));
     await loadGenerate();
   } catch (e) {
     $("#gen-status").textContent = "";
