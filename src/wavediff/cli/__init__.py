@@ -23,6 +23,19 @@ def fail(message: str, code: int = 1) -> None:
     raise SystemExit(code)
 
 
+def labelled_checkpoints(flag: str, items: list[str]) -> dict[str, str]:
+    """``LABEL=CHECKPOINT`` arguments as a mapping, refused in one line when malformed."""
+    from wavediff.errors import ConfigError
+
+    out = {}
+    for item in items:
+        label, sep, path = item.partition("=")
+        if not sep or not label or not path:
+            raise ConfigError(f"{flag} {item!r}: expected LABEL=CHECKPOINT")
+        out[label] = path
+    return out
+
+
 def report(result: Any, summary: str) -> None:
     """Print a job's human summary, then its hand-off (``result.handoff()``) as one JSON line that
     programs (the Studio, scripts) read instead of the text."""

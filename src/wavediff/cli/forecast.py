@@ -23,7 +23,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from wavediff.cli import one_line_errors
+from wavediff.cli import labelled_checkpoints, one_line_errors
 from wavediff.errors import ConfigError
 
 PROG = "wavediff forecast"
@@ -65,7 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     from wavediff.jobs.forecast import forecast_table
 
-    models, long_models = labelled("--model", args.model), labelled("--long-model", args.long_model)
+    models = labelled_checkpoints("--model", args.model)
+    long_models = labelled_checkpoints("--long-model", args.long_model)
     if args.stride < 1:
         raise ConfigError(f"--stride {args.stride}: must be >= 1")
     command = " ".join(["wavediff forecast", *map(shlex.quote, sys.argv[2:] if argv is None else argv)])
@@ -80,13 +81,3 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wrote {args.out / (args.table + '.md')} ({len(payload['reports'])} forecast models, "
           f"{len(payload['long_paths'])} long-path models)")
 
-
-def labelled(flag: str, items: list[str]) -> dict[str, str]:
-    """``LABEL=CHECKPOINT`` items as a mapping, refused in one line when malformed."""
-    out = {}
-    for item in items:
-        label, sep, path = item.partition("=")
-        if not sep or not label or not path:
-            raise ConfigError(f"{flag} {item!r}: expected LABEL=CHECKPOINT")
-        out[label] = path
-    return out

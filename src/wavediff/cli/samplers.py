@@ -15,7 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from wavediff.cli import one_line_errors
+from wavediff.cli import labelled_checkpoints, one_line_errors
 from wavediff.config.compose import config_dir
 from wavediff.errors import ConfigError
 
@@ -45,12 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     from wavediff.jobs.sampler_table import load_rows, sampler_table
 
-    models = {}
-    for item in args.model:
-        label, sep, path = item.partition("=")
-        if not sep or not label or not path:
-            raise ConfigError(f"--model {item!r}: expected LABEL=CHECKPOINT")
-        models[label] = path
+    models = labelled_checkpoints("--model", args.model)
     if args.n < 8:
         raise ConfigError(f"--n {args.n}: needs at least 8 series (the discriminative score)")
     rows = load_rows(args.rows or config_dir() / "sampler_table.yaml")
