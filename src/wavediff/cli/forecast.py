@@ -47,6 +47,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="classical forecasters beside WaveDiff (default garch_t bootstrap; also gjr_t)")
     p.add_argument("--splits", nargs="+", default=["val", "test"], help="held-out splits (default val test)")
     p.add_argument("--sampler", default="euler_ancestral", help="WaveDiff sampler config (default euler_ancestral)")
+    p.add_argument("--steps", type=int, default=None, help="override the sampler's steps")
     p.add_argument("--history-corrections", type=int, nargs="+", default=[0],
                    help="WaveDiff once per value of sampler.history_corrections (default 0; e.g. 0 1)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
                              batch_size=args.batch_size, device=args.device, registry_overrides=args.registry,
                              long_models=long_models, length=args.length, paths=args.paths,
                              long_horizon=args.long_horizon, max_lag=args.max_lag,
-                             corrections=args.history_corrections, table=args.table,
+                             corrections=args.history_corrections, table=args.table, steps=args.steps,
                              publish=args.publish, command=command)
     print((args.out / f"{args.table}.md").read_text())
     print(f"wrote {args.out / (args.table + '.md')} ({len(payload['reports'])} forecast models, "

@@ -313,7 +313,8 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
                    batch_size: int = 128, device: str = "auto", registry_overrides: Sequence[str] = (),
                    long_models: Mapping[str, str] | None = None, length: int = 0, paths: int = 16,
                    long_horizon: int | None = None, max_lag: int = 250, corrections: Sequence[int] = (0,),
-                   table: str = "forecasts", publish: Path | None = None, command: str = "") -> dict[str, Any]:
+                   table: str = "forecasts", steps: int | None = None, publish: Path | None = None,
+                   command: str = "") -> dict[str, Any]:
     """Score every model's scenarios beside the baselines (``models``) and every long model's
     chained paths against real segments (``long_models``, paths of ``length``); write the tables."""
     long_models = dict(long_models or {})
@@ -339,7 +340,8 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
         for label, path in checkpoints.items():
             if not Path(path).is_file():
                 raise CheckpointError(f"{flag} {label}: checkpoint not found: {path}")
-    sampler_config = sampler_from_config(compose_config("generate", [f"sampler={sampler}", "checkpoint=none"]))
+    sampler_config = sampler_from_config(compose_config(
+        "generate", [f"sampler={sampler}", "checkpoint=none", *([f"sampler.steps={steps}"] if steps else [])]))
     recorder = RunRecorder.from_config(compose_config("generate", ["checkpoint=none", *registry_overrides]))
     out.mkdir(parents=True, exist_ok=True)
     reports = [forecast_model(label, Path(path).resolve(), out, horizons=sorted(set(horizons)), stride=stride, m=m,
@@ -368,7 +370,8 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
             "parameters are fitted once on the training split and filtered over the same k returns; the "
             "bootstrap ignores the history.",
             markdown(reports),
-            f"WaveDiff sampler `{sampler}` ({reports[0]['generation']['network_evals']} network calls; `wavediff+c` "
+            f"WaveDiff sampler `{sampler}`, {sampler_config.steps} steps ({reports[0]['generation']['network_evals']} "
+            "network calls; `wavediff+c` "
             f"adds c history-correction calls per step, `sampler.history_corrections`), seed {seed}. "
             f"Wall seconds per 1,000 scenarios while this table was made (batch {batch_size}): {seconds}. "
             "Origins: " + ", ".join(f"{r['label']} {r['origins']}" for r in reports) + ".",
@@ -381,7 +384,10 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
             "(fresh simulator paths for simulated data, segments of the whole observed series otherwise; "
             "`metrics/long_paths.py`): ratio (value / floor), the floor being the same distance between two other "
             "real sets. ACF(|r|) is compared at lags beyond one window (memory no window holds) and within "
-            f"it, up to lag {max_lag}; the seam check compares volatility steps at the joins with steps elsewhere.",
+            f"it, up to lag {max_lag}; the seam check compares volatility steps at the joins with steps elsewhere "
+            "(p: the share of random non-seam places with a step at least as large). An observed series gives "
+            "few distinct segments (here every tenth of a path length apart, overlapping), so its floors are "
+            "too small and its ratios upper bounds; the simulated sets' floors are fresh paths.",
             long_markdown(long_rows),
             "Models: " + ", ".join(f"`{k}` = {v}" for k, v in long_models.items())]
     parts.append(f"Commit {commit}. Command: `{command}`")
