@@ -34,6 +34,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     p.add_argument("--draws", type=int, default=5, help="real sets per noise floor (default 5)")
     p.add_argument("--out", type=Path, default=Path("outputs/samplers"), help="where rows and the table go")
+    p.add_argument("--table", default="samplers", help="file stem of the table (default samplers: samplers.md)")
     p.add_argument("--publish", type=Path, default=None, help="also copy the table here (e.g. docs)")
     p.add_argument("--registry", action="append", default=[], metavar="OVERRIDE",
                    help="registry config override, e.g. registry.url=sqlite:///x.db")
@@ -46,12 +47,14 @@ def main(argv: list[str] | None = None) -> None:
     from wavediff.jobs.sampler_table import load_rows, sampler_table
 
     models = labelled_checkpoints("--model", args.model)
+    if not args.table or not all(ch.isalnum() or ch in "-_" for ch in args.table):
+        raise ConfigError(f"--table {args.table!r}: a file stem of letters, digits, - and _")
     if args.n < 8:
         raise ConfigError(f"--n {args.n}: needs at least 8 series (the discriminative score)")
     rows = load_rows(args.rows or config_dir() / "sampler_table.yaml")
     command = " ".join(["wavediff samplers", *map(shlex.quote, sys.argv[2:] if argv is None else argv)])
     payload = sampler_table(rows, models, args.out, n=args.n, seed=args.seed, batch_size=args.batch_size,
                             device=args.device, draws=args.draws, registry_overrides=args.registry,
-                            publish=args.publish, command=command)
-    print((args.out / "samplers.md").read_text())
-    print(f"wrote {args.out / 'samplers.md'} ({len(payload['rows'])} rows)")
+                            publish=args.publish, table_name=args.table, command=command)
+    print((args.out / f"{args.table}.md").read_text())
+    print(f"wrote {args.out / (args.table + '.md')} ({len(payload['rows'])} rows)")

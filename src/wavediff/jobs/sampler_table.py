@@ -167,7 +167,7 @@ def markdown(metas: list[dict[str, Any]]) -> str:
 
 def sampler_table(rows: Sequence[Mapping[str, Any]], models: Mapping[str, str], out: Path, n: int = 256,
                   seed: int = 0, batch_size: int = 64, device: str = "auto", draws: int = 5,
-                  registry_overrides: Sequence[str] = (), publish: Path | None = None,
+                  registry_overrides: Sequence[str] = (), publish: Path | None = None, table_name: str = "samplers",
                   command: str = "") -> dict[str, Any]:
     """Generate every row (reusing finished ones), score them and write the table."""
     parsed = [Row.from_mapping(r) for r in rows]
@@ -199,8 +199,8 @@ def sampler_table(rows: Sequence[Mapping[str, Any]], models: Mapping[str, str], 
     payload = {"commit": commit, "command": command, "n": n, "seed": seed, "rows": metas}
     for folder in [out] + ([publish] if publish else []):
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(folder / "samplers.md", document)
-        atomic_write_text(folder / "samplers.json", json.dumps(payload, indent=2))
+        atomic_write_text(folder / f"{table_name}.md", document)
+        atomic_write_text(folder / f"{table_name}.json", json.dumps(payload, indent=2))
     return payload
 
 
