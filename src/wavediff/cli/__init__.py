@@ -23,6 +23,17 @@ def fail(message: str, code: int = 1) -> None:
     raise SystemExit(code)
 
 
+def add_table_options(parser: Any, out: str, stem: str) -> None:
+    """The options every table-writing command shares: --out, --table, --publish, --registry."""
+    from pathlib import Path
+
+    parser.add_argument("--out", type=Path, default=Path(out), help=f"where its files and the table go (default {out})")
+    parser.add_argument("--table", default=stem, help=f"file stem of the table (default {stem}: {stem}.md, .json)")
+    parser.add_argument("--publish", type=Path, default=None, help="also copy the table here (e.g. docs)")
+    parser.add_argument("--registry", action="append", default=[], metavar="OVERRIDE",
+                        help="registry config override, e.g. registry.url=sqlite:///x.db")
+
+
 def labelled_checkpoints(flag: str, items: list[str]) -> dict[str, str]:
     """``LABEL=CHECKPOINT`` arguments as a mapping, refused in one line when malformed."""
     from wavediff.errors import ConfigError

@@ -21,9 +21,8 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from pathlib import Path
 
-from wavediff.cli import labelled_checkpoints, one_line_errors
+from wavediff.cli import add_table_options, labelled_checkpoints, one_line_errors
 from wavediff.errors import ConfigError
 
 PROG = "wavediff forecast"
@@ -53,11 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     p.add_argument("--batch-size", type=int, default=128, help="images per network call (default 128)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
-    p.add_argument("--out", type=Path, default=Path("outputs/forecasts"), help="where scenarios and the table go")
-    p.add_argument("--table", default="forecasts", help="file stem of the tables (default forecasts: forecasts.md)")
-    p.add_argument("--publish", type=Path, default=None, help="also copy the tables here (e.g. docs)")
-    p.add_argument("--registry", action="append", default=[], metavar="OVERRIDE",
-                   help="registry config override, e.g. registry.url=sqlite:///x.db")
+    add_table_options(p, "outputs/forecasts", "forecasts")
     return p.parse_args(argv)
 
 

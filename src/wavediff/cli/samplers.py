@@ -15,7 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from wavediff.cli import labelled_checkpoints, one_line_errors
+from wavediff.cli import add_table_options, labelled_checkpoints, one_line_errors
 from wavediff.config.compose import config_dir
 from wavediff.errors import ConfigError
 
@@ -33,11 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=64, help="images per network call (default 64)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     p.add_argument("--draws", type=int, default=5, help="real sets per noise floor (default 5)")
-    p.add_argument("--out", type=Path, default=Path("outputs/samplers"), help="where rows and the table go")
-    p.add_argument("--table", default="samplers", help="file stem of the table (default samplers: samplers.md)")
-    p.add_argument("--publish", type=Path, default=None, help="also copy the table here (e.g. docs)")
-    p.add_argument("--registry", action="append", default=[], metavar="OVERRIDE",
-                   help="registry config override, e.g. registry.url=sqlite:///x.db")
+    add_table_options(p, "outputs/samplers", "samplers")
     return p.parse_args(argv)
 
 
@@ -47,8 +43,6 @@ def main(argv: list[str] | None = None) -> None:
     from wavediff.jobs.sampler_table import load_rows, sampler_table
 
     models = labelled_checkpoints("--model", args.model)
-    if not args.table or not all(ch.isalnum() or ch in "-_" for ch in args.table):
-        raise ConfigError(f"--table {args.table!r}: a file stem of letters, digits, - and _")
     if args.n < 8:
         raise ConfigError(f"--n {args.n}: needs at least 8 series (the discriminative score)")
     rows = load_rows(args.rows or config_dir() / "sampler_table.yaml")

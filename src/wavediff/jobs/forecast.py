@@ -49,7 +49,7 @@ from wavediff.registry.tables import GenerationRun
 from wavediff.sampling.generate import generate
 from wavediff.sampling.samplers import SamplerConfig
 from wavediff.transforms.render import fan_figure, save_figure
-from wavediff.utils import atomic_path, atomic_write_text
+from wavediff.utils import atomic_path, atomic_write_text, check_file_stem
 
 log = logging.getLogger(__name__)
 
@@ -318,8 +318,7 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
     """Score every model's scenarios beside the baselines (``models``) and every long model's
     chained paths against real segments (``long_models``, paths of ``length``); write the tables."""
     long_models = dict(long_models or {})
-    if not table or not all(ch.isalnum() or ch in "-_" for ch in table):
-        raise ConfigError(f"--table {table!r}: a file stem of letters, digits, - and _")
+    check_file_stem("--table", table)
     if not corrections or len(set(corrections)) != len(corrections) or any(
             not isinstance(c, int) or not 0 <= c <= 8 for c in corrections):
         raise ConfigError(f"--history-corrections {list(corrections)}: distinct integers 0 to 8")

@@ -29,7 +29,7 @@ from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.report import compare_to_real, paired_verdicts
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import git_commit
-from wavediff.utils import atomic_write_text
+from wavediff.utils import atomic_write_text, check_file_stem
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +170,7 @@ def sampler_table(rows: Sequence[Mapping[str, Any]], models: Mapping[str, str], 
                   registry_overrides: Sequence[str] = (), publish: Path | None = None, table_name: str = "samplers",
                   command: str = "") -> dict[str, Any]:
     """Generate every row (reusing finished ones), score them and write the table."""
+    check_file_stem("--table", table_name)
     parsed = [Row.from_mapping(r) for r in rows]
     missing = sorted({r.model for r in parsed} - set(models))
     if missing:
