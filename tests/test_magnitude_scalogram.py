@@ -55,6 +55,8 @@ def test_build_representation_dispatches_on_kind_and_round_trips_config(fitted):
         build_representation({"kind": "magnitude_scalogram", "window_size": 64, "omega0": 6.0})
 
 
+# slow: the seed-like baseline's end-to-end run; its transform is tested in-process above
+@pytest.mark.slow
 def test_magnitude_baseline_trains_samples_and_generates(tmp_path):
     proc = run_script("train.py", "experiment=smoke", "transform=magnitude_scalogram", f"paths.output_root={tmp_path}",
                       cwd=tmp_path)

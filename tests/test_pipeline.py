@@ -214,6 +214,8 @@ def test_resume_bad_input(tmp_path):
     assert ran.code != 0 and "error: resume=5: no train run with that id" in ran.err
 
 
+# slow: the Studio's stop test also sends SIGTERM to a training run and checks the row
+@pytest.mark.slow
 def test_sigterm_marks_run_interrupted_and_keeps_a_checkpoint(tmp_path):
     proc = start_long_training(tmp_path, "callbacks.sampling.every_n_epochs=0", min_epochs=2)
     proc.send_signal(signal.SIGTERM)

@@ -33,3 +33,10 @@ def require_int(value: object, key: str, minimum: int = 1) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise ConfigError(f"{key}={value!r}: must be an integer >= {minimum}")
     return value
+
+
+def check_file_stem(flag: str, stem: str) -> str:
+    """A table's file stem (letters, digits, ``-`` and ``_``), or one-line :class:`ConfigError`."""
+    if not stem or not all(ch.isalnum() or ch in "-_" for ch in stem):
+        raise ConfigError(f"{flag} {stem!r}: a file stem of letters, digits, - and _")
+    return stem

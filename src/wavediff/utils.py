@@ -40,11 +40,3 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
         tmp.write_text(text)
     return Path(path)
 
-
-def check_file_stem(flag: str, stem: str) -> str:
-    """A table's file stem (letters, digits, ``-`` and ``_``), or one-line :class:`ConfigError`."""
-    from wavediff.errors import ConfigError
-
-    if not stem or not all(ch.isalnum() or ch in "-_" for ch in stem):
-        raise ConfigError(f"{flag} {stem!r}: a file stem of letters, digits, - and _")
-    return stem

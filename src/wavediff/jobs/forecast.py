@@ -38,7 +38,7 @@ from wavediff.baselines import build_baselines, check_baseline_names
 from wavediff.baselines.base import training_series
 from wavediff.config.compose import compose_config
 from wavediff.config.instantiate import instantiate
-from wavediff.errors import CheckpointError, ConfigError, DataError
+from wavediff.errors import CheckpointError, ConfigError, DataError, check_file_stem
 from wavediff.jobs.generate import long_paths_and_record, run_config, sampler_from_config
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.forecast import LEVELS, paired_crps, score_forecasts
@@ -49,7 +49,7 @@ from wavediff.registry.tables import GenerationRun
 from wavediff.sampling.generate import generate
 from wavediff.sampling.samplers import SamplerConfig
 from wavediff.transforms.render import fan_figure, save_figure
-from wavediff.utils import atomic_path, atomic_write_text, check_file_stem
+from wavediff.utils import atomic_path, atomic_write_text
 
 log = logging.getLogger(__name__)
 

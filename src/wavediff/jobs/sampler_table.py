@@ -22,14 +22,14 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from wavediff.config.compose import compose_config
-from wavediff.errors import CheckpointError, ConfigError
+from wavediff.errors import CheckpointError, ConfigError, check_file_stem
 from wavediff.jobs.evaluate import floor_pool, real_data
 from wavediff.jobs.generate import run_config, sample_and_record, sampler_from_config
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.report import compare_to_real, paired_verdicts
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import git_commit
-from wavediff.utils import atomic_write_text, check_file_stem
+from wavediff.utils import atomic_write_text
 
 log = logging.getLogger(__name__)
 
