@@ -99,6 +99,7 @@ def test_optuna_search_counts_failures_and_resumes(tmp_path):
         results["best_params"]["x"] == pytest.approx(2 - (results["best_value"]) ** 0.5, abs=1e-9)
 
 
+@pytest.mark.slow  # three real training trials; the search logic is tested in-process above
 def test_optuna_sweep_writes_best_params_and_registry_row(tmp_path):
     args = ["hparams_search=optuna", "experiment=smoke", "callbacks.sampling.every_n_epochs=0",
             f"paths.output_root={tmp_path}", "trainer.limit_train_batches=2"]
