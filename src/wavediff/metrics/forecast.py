@@ -11,7 +11,8 @@ to it), ``PIT = (r + U (e + 1)) / (M + 1)``, ``U ~ Uniform(0, 1)``. It is exactl
 calibrated ensemble of any size, so coverage of the central ``level`` interval
 (``|PIT - 1/2| <= level / 2``) and the VaR exceedance at ``alpha`` (``PIT < alpha``) need no
 quantile interpolation from a small ensemble. Origins closer than ``h`` bars share outcome returns,
-so the tests (Kupiec, PIT KS, paired CRPS) use origins at least ``h`` bars apart; the rates use all.
+so Kupiec's and the PIT's KS tests use origins at least ``h`` bars apart (the rates use all), and
+:func:`paired_crps` puts the overlap into its variance (Diebold-Mariano).
 """
 
 from __future__ import annotations
