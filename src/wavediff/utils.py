@@ -1,11 +1,13 @@
-"""Ground-floor helpers every layer may use: stable config hashes and the one atomic write."""
+"""Ground-floor helpers every layer may use: stable config hashes, the one atomic write and the
+resumable JSON record of finished work."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -40,3 +42,19 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
         tmp.write_text(text)
     return Path(path)
 
+
+
+def reuse_or_compute(record: str | os.PathLike, settings: dict[str, Any],
+                     compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The JSON ``record`` when it holds every key of ``settings`` with the same value (finished
+    work, reused), else ``{**settings, **compute()}``, written to ``record`` last (atomically), so
+    an interrupted job leaves no record and resumes by computing again."""
+    path = Path(record)
+    if path.is_file():
+        kept = json.loads(path.read_text())
+        if all(kept.get(k) == v for k, v in settings.items()):
+            logging.getLogger(__name__).info("reusing %s", path)
+            return kept
+    done = {**settings, **compute()}
+    atomic_write_text(path, json.dumps(done, indent=2))
+    return done

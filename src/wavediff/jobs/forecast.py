@@ -43,13 +43,14 @@ from wavediff.jobs.generate import long_paths_and_record, run_config, sampler_fr
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.forecast import LEVELS, paired_crps, score_forecasts
 from wavediff.metrics.long_paths import long_path_report, segments_of
+from wavediff.metrics.plots import long_acf_figure
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import git_commit
 from wavediff.registry.tables import GenerationRun
 from wavediff.sampling.generate import generate
 from wavediff.sampling.samplers import SamplerConfig
 from wavediff.transforms.render import fan_figure, save_figure
-from wavediff.utils import atomic_path, atomic_write_text
+from wavediff.utils import atomic_path, atomic_write_text, reuse_or_compute
 
 log = logging.getLogger(__name__)
 
@@ -109,32 +110,27 @@ def wavediff_scenarios(module: Any, origins: Origins, m: int, sampler: SamplerCo
 def model_scenarios(label: str, checkpoint: Path, origins: Origins, folder: Path, m: int, sampler: SamplerConfig,
                     seed: int, batch_size: int, device: str, recorder: RunRecorder) -> dict[str, Any]:
     """Generate (or reuse) one model's scenarios: ``{"npz", "seconds", "network_evals", ...}``."""
-    meta_path = folder / "scenarios.json"
     settings = {"checkpoint": str(checkpoint), "m": m, "seed": seed, "sampler": sampler.name,
                 "steps": sampler.steps, "options": dict(sampler.options),
                 "history_corrections": sampler.history_corrections, "origins": len(origins.history),
                 "known": int(origins.history.shape[1]), "horizon": int(origins.outcomes.shape[1])}
-    if meta_path.is_file():
-        meta = json.loads(meta_path.read_text())
-        if all(meta.get(k) == v for k, v in settings.items()):
-            log.info("%s: reusing %s", label, meta["npz"])
-            return meta
-    module = load_module(checkpoint, resolve_device(device))
-    folder.mkdir(parents=True, exist_ok=True)
-    npz = folder / "scenarios.npz"
-    with recorder.generation_run(checkpoint_path=str(checkpoint), sampler=sampler.name,
-                                 n_samples=len(origins.history) * m, config={"forecast": settings}) as row_id:
-        start = time.perf_counter()
-        scenarios, calls = wavediff_scenarios(module, origins, m, sampler, seed, batch_size)
-        seconds = time.perf_counter() - start
-        with atomic_path(npz) as tmp:
-            np.savez_compressed(tmp, scenarios=scenarios.astype(np.float32), history=origins.history,
-                                outcomes=origins.outcomes, positions=origins.positions, groups=origins.groups)
-        recorder.update(GenerationRun, row_id, network_evals=calls, npz_path=str(npz))
-    meta = {**settings, "label": label, "npz": str(npz), "seconds": seconds, "network_evals": calls,
-            "seconds_per_1000": seconds * 1000 / (len(origins.history) * m), "generation_run_id": row_id}
-    atomic_write_text(meta_path, json.dumps(meta, indent=2))  # last: marks the scenarios done
-    return meta
+
+    def compute() -> dict[str, Any]:
+        module = load_module(checkpoint, resolve_device(device))
+        npz = folder / "scenarios.npz"
+        with recorder.generation_run(checkpoint_path=str(checkpoint), sampler=sampler.name,
+                                     n_samples=len(origins.history) * m, config={"forecast": settings}) as row_id:
+            start = time.perf_counter()
+            scenarios, calls = wavediff_scenarios(module, origins, m, sampler, seed, batch_size)
+            seconds = time.perf_counter() - start
+            with atomic_path(npz) as tmp:
+                np.savez_compressed(tmp, scenarios=scenarios.astype(np.float32), history=origins.history,
+                                    outcomes=origins.outcomes, positions=origins.positions, groups=origins.groups)
+            recorder.update(GenerationRun, row_id, network_evals=calls, npz_path=str(npz))
+        return {"label": label, "npz": str(npz), "seconds": seconds, "network_evals": calls,
+                "seconds_per_1000": seconds * 1000 / (len(origins.history) * m), "generation_run_id": row_id}
+
+    return reuse_or_compute(folder / "scenarios.json", settings, compute)
 
 
 def forecast_model(label: str, checkpoint: Path, out: Path, *, horizons: Sequence[int], stride: int, m: int,
@@ -179,7 +175,7 @@ def forecast_model(label: str, checkpoint: Path, out: Path, *, horizons: Sequenc
     for per_horizon in scores.values():  # per-origin arrays served the paired tests; the report keeps summaries
         for per_target in per_horizon.values():
             for entry in per_target.values():
-                entry.pop("crps_per_origin"), entry.pop("spaced")
+                entry.pop("crps_per_origin")
     fan = out / label / "fan.png"
     last = len(origins.history) - 1
     prices = np.exp(np.cumsum(np.concatenate([np.repeat(origins.history[last:], m, axis=0),
@@ -220,21 +216,19 @@ def long_path_model(label: str, checkpoint: Path, out: Path, *, length: int, pat
         raise ConfigError(f"length={length}: long paths are scored beyond one window, so give at least "
                           f"{2 * window} returns (model {label}'s windows hold {window})")
     folder = out / label
-    meta_path = folder / "long.json"
     settings = {"checkpoint": str(checkpoint), "length": length, "paths": paths, "horizon": horizon, "seed": seed,
                 "sampler": sampler.name, "steps": sampler.steps, "options": dict(sampler.options)}
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    if not all(meta.get(k) == v for k, v in settings.items()):
+
+    def compute() -> dict[str, Any]:
         module = load_module(checkpoint, resolve_device(device))
         start = time.perf_counter()
         result = long_paths_and_record(module, recorder, checkpoint, None, paths, length, sampler,
                                        folder / "long.png", horizon=horizon, seed=seed, batch_size=batch_size)
-        meta = {**settings, "npz": str(result.npz), "png": str(result.png), "seam_check": result.seam_check,
+        return {"npz": str(result.npz), "png": str(result.png), "seam_check": result.seam_check,
                 "seconds": time.perf_counter() - start, "network_evals": result.paths.network_evals,
                 "generation_run_id": result.generation_run_id}
-        atomic_write_text(meta_path, json.dumps(meta, indent=2))  # last: marks the paths done
-    else:
-        log.info("%s: reusing %s", label, meta["npz"])
+
+    meta = reuse_or_compute(folder / "long.json", settings, compute)
     with np.load(meta["npz"]) as npz:
         generated = np.asarray(npz["returns"], dtype=np.float64)
     dm = instantiate(config["data"], "data")
@@ -244,25 +238,6 @@ def long_path_model(label: str, checkpoint: Path, out: Path, *, length: int, pat
     figure = folder / "long_acf.png"
     save_figure(long_acf_figure(report, label), figure)
     return {"label": label, "window": window, **meta, "report": report, "acf_png": str(figure)}
-
-
-def long_acf_figure(report: Mapping[str, Any], label: str) -> Any:
-    """ACF(|r|) of the long paths against real segments, lags 1..max_lag, the window marked."""
-    import matplotlib.pyplot as plt
-
-    lags = np.arange(1, len(report["acf_abs"]["generated"]) + 1)
-    fig, ax = plt.subplots(figsize=(7, 3.4), constrained_layout=True)
-    ax.plot(lags, report["acf_abs"]["reference"], color="black", lw=1.2, label="real segments")
-    ax.plot(lags, report["acf_abs"]["generated"], color="tab:blue", lw=1.0, label="WaveDiff long paths")
-    ax.axvline(report["window"], color="gray", lw=0.8, ls="--", label="one window")
-    ax.axhline(0, color="gray", lw=0.5)
-    ax.set_xscale("log")
-    ax.set_xlabel("lag (bars)", fontsize=8)
-    ax.set_ylabel("ACF(|r|)", fontsize=8)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
-    ax.set_title(f"{label}: {report['n']} paths of {report['length']} returns", fontsize=9)
-    return fig
 
 
 def long_markdown(rows: Sequence[Mapping[str, Any]]) -> str:

@@ -29,7 +29,7 @@ from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.report import compare_to_real, paired_verdicts
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import git_commit
-from wavediff.utils import atomic_write_text
+from wavediff.utils import atomic_write_text, reuse_or_compute
 
 log = logging.getLogger(__name__)
 
@@ -69,25 +69,20 @@ def run_row(row: Row, checkpoint: Path, out: Path, n: int, seed: int, batch_size
             recorder: RunRecorder) -> dict[str, Any]:
     """Generate (or reuse) the row's samples; returns ``{"npz", "seconds", "network_evals", ...}``."""
     folder = out / row.label
-    meta_path = folder / "row.json"
-    if meta_path.is_file():
-        meta = json.loads(meta_path.read_text())
-        if meta.get("n") == n and meta.get("seed") == seed and meta.get("checkpoint") == str(checkpoint):
-            log.info("%s: reusing %s", row.label, folder / "samples.npz")
-            return meta
-    sampler = sampler_for(row)
-    module = load_module(checkpoint, resolve_device(device))
-    start = time.perf_counter()
-    result = sample_and_record(module, recorder, checkpoint, None, n, sampler, folder / "scalogram.png",
-                               seed=seed, batch_size=batch_size)
-    seconds = time.perf_counter() - start
-    meta = {"label": row.label, "model": row.model, "sampler": row.sampler, "overrides": list(row.overrides),
-            "checkpoint": str(checkpoint), "n": n, "seed": seed, "batch_size": batch_size,
-            "network_evals": result.samples.network_evals, "seconds": seconds,
-            "seconds_per_64": seconds * 64 / n, "npz": str(result.artifacts.npz),
-            "options": dict(sampler.options), "steps": sampler.steps}
-    atomic_write_text(meta_path, json.dumps(meta, indent=2))  # last: marks the row done
-    return meta
+
+    def compute() -> dict[str, Any]:
+        sampler = sampler_for(row)
+        module = load_module(checkpoint, resolve_device(device))
+        start = time.perf_counter()
+        result = sample_and_record(module, recorder, checkpoint, None, n, sampler, folder / "scalogram.png",
+                                   seed=seed, batch_size=batch_size)
+        seconds = time.perf_counter() - start
+        return {"label": row.label, "model": row.model, "sampler": row.sampler, "overrides": list(row.overrides),
+                "batch_size": batch_size, "network_evals": result.samples.network_evals, "seconds": seconds,
+                "seconds_per_64": seconds * 64 / n, "npz": str(result.artifacts.npz),
+                "options": dict(sampler.options), "steps": sampler.steps}
+
+    return reuse_or_compute(folder / "row.json", {"checkpoint": str(checkpoint), "n": n, "seed": seed}, compute)
 
 
 def score_rows(metas: list[dict[str, Any]], draws: int, seed: int, verdict_draws: int = 20) -> list[dict[str, Any]]:

@@ -116,7 +116,7 @@ def score_forecasts(scenarios: np.ndarray, outcomes: np.ndarray, horizons: Seque
             tests); default: consecutive origins one bar apart in one series.
 
     Returns ``{str(h): {target: {"coverage": {level: share}, "crps": mean, "crps_per_origin": list,
-    "spaced": mask list, "var": {alpha: kupiec}, "pit": pit_uniformity}}}``; VaR exceedances are
+    "var": {alpha: kupiec}, "pit": pit_uniformity}}}``; VaR exceedances are
     scored on the cumulative return only (a loss beyond the forecast's ``alpha`` quantile).
     """
     scenarios = np.asarray(scenarios, dtype=np.float64)
@@ -137,7 +137,7 @@ def score_forecasts(scenarios: np.ndarray, outcomes: np.ndarray, horizons: Seque
             scores = crps(forecast[name], realised[name])
             entry: dict[str, Any] = {
                 "coverage": {str(level): coverage(pit, level) for level in levels},
-                "crps": float(scores.mean()), "crps_per_origin": scores.tolist(), "spaced": keep.tolist(),
+                "crps": float(scores.mean()), "crps_per_origin": scores.tolist(),
                 "pit": pit_uniformity(pit[keep]), "n_origins": count, "n_spaced": int(keep.sum())}
             if name == "cumulative_return":
                 entry["var"] = {str(a): {**kupiec_pof(pit[keep] < a, a), "rate_all": float(np.mean(pit < a))}

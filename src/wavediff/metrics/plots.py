@@ -3,7 +3,9 @@ leverage curve and sample paths, generated against held-out real windows ``(N, T
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -117,3 +119,19 @@ def write_evaluation_plots(sets: dict[str, np.ndarray], real: np.ndarray, pool: 
         save_figure(fig, paths[key])
     return paths
 
+
+def long_acf_figure(report: Mapping[str, Any], label: str) -> Figure:
+    """ACF(|r|) of long paths against real segments (a :func:`~wavediff.metrics.long_paths.long_path_report`), lags 1..max_lag, the window marked."""
+    lags = np.arange(1, len(report["acf_abs"]["generated"]) + 1)
+    fig, ax = plt.subplots(figsize=(7, 3.4), constrained_layout=True)
+    ax.plot(lags, report["acf_abs"]["reference"], color="black", lw=1.2, label="real segments")
+    ax.plot(lags, report["acf_abs"]["generated"], color="tab:blue", lw=1.0, label="WaveDiff long paths")
+    ax.axvline(report["window"], color="gray", lw=0.8, ls="--", label="one window")
+    ax.axhline(0, color="gray", lw=0.5)
+    ax.set_xscale("log")
+    ax.set_xlabel("lag (bars)", fontsize=8)
+    ax.set_ylabel("ACF(|r|)", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{label}: {report['n']} paths of {report['length']} returns", fontsize=9)
+    return fig
