@@ -84,7 +84,8 @@ def test_data_options_build_and_load(tmp_path, data):
         extra = []
     cfg = compose_config("train", [f"data={data}", f"paths.output_root={tmp_path}", *extra], tmp_path / "run")
     dm = hydra.utils.instantiate(cfg.data)
-    assert dm.image_shape == (2, cfg.data.transform.num_scales, cfg.data.window_size)
+    channels = 2 * len(dm.assets) if dm.multi_asset else 2  # several assets: their images stacked
+    assert dm.image_shape == (channels, cfg.data.transform.num_scales, cfg.data.window_size)
     dm.setup()
     expected = {"mjd_rare_jumps": "mjd", "sp500": "arch.sp500", "nasdaq": "arch.nasdaq"}.get(data, data)
     assert dm.describe()["source"] == expected

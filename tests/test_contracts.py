@@ -23,12 +23,15 @@ REPRESENTATION_CONFIGS = [
     {"kind": "magnitude_scalogram", "num_scales": 16, "image_size": 16, "retrieval_iters": 4},
     {"kind": "magnitude_scalogram", "num_scales": 16, "image_size": 16, "retrieval_iters": 4, "wavelet": "mexh"},
     {"kind": "returns", "num_scales": 8},
+    {"kind": "multi_asset", "assets": ["a", "b"], "base": {"kind": "complex_cwt", "num_scales": 8}},
 ]
 
 
-def returns(n: int = 32, seed: int = 0) -> torch.Tensor:
+def returns(n: int = 32, seed: int = 0, config: dict | None = None) -> torch.Tensor:
+    """Windows ``(n, T)``, or ``(n, A, T)`` for a multi-asset ``config``."""
     generator = torch.Generator().manual_seed(seed)
-    return 1e-3 * torch.randn(n, T, generator=generator)
+    assets = (len(config["assets"]),) if config and "assets" in config else ()
+    return 1e-3 * torch.randn(n, *assets, T, generator=generator)
 
 
 def test_every_registered_representation_is_covered():
@@ -38,8 +41,8 @@ def test_every_registered_representation_is_covered():
 
 @pytest.mark.parametrize("config", REPRESENTATION_CONFIGS, ids=lambda c: f"{c['kind']}-{c.get('wavelet', '')}")
 def test_representation_contract(config):
-    rep = build_representation({**config, "window_size": T}).fit(returns(), start_price=10.0)
-    x = returns(4, seed=1)
+    rep = build_representation({**config, "window_size": T}).fit(returns(config=config), start_price=10.0)
+    x = returns(4, seed=1, config=config)
     images = rep.encode(x)
     assert images.shape == (4, *rep.image_shape) and images.dtype == torch.float32
     back = rep.decode(images)
@@ -53,7 +56,7 @@ def test_representation_contract(config):
     assert rep.project(images).shape == images.shape
     assert rep.magnitude(images).shape[0] == 4 and len(rep.row_labels()) == rep.magnitude(images).shape[1]
     prices = rep.prices(x)
-    assert prices.shape == (4, T + 1) and torch.allclose(prices[:, 0].double(), torch.full((4,), 10.0).double())
+    assert prices.shape == (*x.shape[:-1], T + 1) and torch.allclose(prices[..., 0].double(), torch.tensor(10.0).double())
     # config() + state_dict rebuild the same object (what a checkpoint stores)
     rebuilt = build_representation(rep.config())
     rebuilt.load_state_dict(rep.state_dict())

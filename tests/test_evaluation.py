@@ -153,7 +153,8 @@ def test_an_unknown_baseline_is_one_line_and_records_nothing(outputs, tmp_path):
     proc = evaluate(root, tmp_path / "eval", f"run={run_dir / 'samples' / 'epoch_001' / 'samples.npz'}",
                     "baselines=[garch]", check=False)
     assert proc.returncode == 1 and proc.stderr.strip() == (
-        "error: baselines=['garch']: unknown garch; choose from garch_t, gjr_t, bootstrap, simulator")
+        "error: baselines=['garch']: unknown garch; choose from garch_t, gjr_t, bootstrap, simulator, "
+        "ccc_garch_t, joint_bootstrap")
     assert rows(root / "wavediff.db", "select count(*) from generation_runs") == before
 
 

@@ -77,7 +77,8 @@ def test_every_simulator_is_reproducible_and_makes_consistent_bars(name):
     assert np.array_equal(a.bars["close"], b.bars["close"])
     assert not np.array_equal(a.bars["close"], cls(days=1, seed=8).load().bars["close"])
     bars = a.bars
-    assert len(bars) == 1440
+    assets = getattr(cls(days=1), "asset_names", [None])  # a basket: one series per asset, same timestamps
+    assert len(bars) == 1440 * len(assets)
     assert (bars["low"] <= bars[["open", "close"]].min(axis=1)).all()
     assert (bars["high"] >= bars[["open", "close"]].max(axis=1)).all()
 

@@ -143,7 +143,7 @@ def test_files_outside_the_outputs_root_are_refused(client, tmp_path):
     ("data.path=${oc.env:HOME}", "resolvers"),
     ("model.optimizer.lr=${oc.decode:'1e-3'}", "resolvers"),
     ("model=../../etc/passwd", "no such option"),
-    ("data=nope", "choose one of bates, csv"),
+    ("data=nope", "choose one of basket, bates, csv"),
 ])
 def test_overrides_that_choose_code_are_refused_and_start_nothing(client, override, message):
     response = client.post("/api/train", json={"overrides": [override]})

@@ -8,6 +8,9 @@ test parts) and draws windows ``(n, T)`` of log returns in market units:
 - ``bootstrap``: the stationary block bootstrap of the training returns (mean block ``T / 4``).
 - ``simulator``: fresh paths from the data's own simulator with its true parameters (simulated
   data only): the perfect generator, which should sit at the noise floor.
+- ``ccc_garch_t`` and ``joint_bootstrap``: for several assets in one window ``(n, A, T)``
+  (:mod:`wavediff.baselines.joint`): constant-conditional-correlation GARCH-t with a t copula, and
+  the bootstrap of whole training dates.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from wavediff.baselines.base import Baseline, training_series
 from wavediff.baselines.bootstrap import StationaryBootstrap
 from wavediff.baselines.garch import GARCHBaseline
+from wavediff.baselines.joint import CCCGarchBaseline, JointBootstrap
 from wavediff.baselines.simulator import SimulatorBaseline
 from wavediff.errors import ConfigError
 
@@ -26,6 +30,8 @@ BASELINES: dict[str, Callable[[Any], Baseline]] = {
     "gjr_t": lambda source: GARCHBaseline(leverage=True),
     "bootstrap": lambda source: StationaryBootstrap(),
     "simulator": SimulatorBaseline,
+    "ccc_garch_t": lambda source: CCCGarchBaseline(),
+    "joint_bootstrap": lambda source: JointBootstrap(),
 }
 
 __all__ = ["BASELINES", "Baseline", "build_baselines", "check_baseline_names", "training_series"]

@@ -36,8 +36,12 @@ class Baseline:
         return {}
 
 
+JOINT_NAMES = ("ccc_garch_t", "joint_bootstrap")  # the baselines of several assets (baselines/joint.py)
+
+
 def training_series(datamodule: Any) -> list[np.ndarray]:
-    """The contiguous training log returns of each series of a set-up data module (float64)."""
+    """The contiguous training log returns of each series of a set-up data module (float64):
+    ``(L,)`` each, or one ``(A, L)`` panel of aligned assets."""
     series = getattr(datamodule, "series", {}).get("train")
     if not series:
         raise DataError("the data module keeps no contiguous training series (call setup() first)")
@@ -45,9 +49,13 @@ def training_series(datamodule: Any) -> list[np.ndarray]:
 
 
 def check_series(name: str, series: list[np.ndarray], minimum: int) -> np.ndarray:
-    """All training returns as one array, refused in one line when too short, constant or not finite."""
+    """All training returns of one asset as one array, refused in one line when too short, constant
+    or not finite (or when they hold several assets: the joint baselines are for those)."""
     if not series:
         raise DataError(f"{name}: no training returns")
+    if any(np.ndim(s) != 1 for s in series):
+        raise DataError(f"{name} models one asset; for several assets in one window use "
+                        f"{', '.join(JOINT_NAMES)}")
     joined = np.concatenate(series)
     if len(joined) < minimum:
         raise DataError(f"{name}: {len(joined)} training returns; it needs at least {minimum}")

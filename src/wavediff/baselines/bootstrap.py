@@ -9,6 +9,19 @@ import numpy as np
 from wavediff.baselines.base import Baseline, check_series
 
 
+def block_indices(n: int, window: int, length: int, mean_block: float | None,
+                  rng: np.random.Generator) -> np.ndarray:
+    """``(n, window)`` indices into ``length`` returns read as a circle: blocks of consecutive
+    indices with geometric lengths (mean ``mean_block``, default ``window / 4``) from random starts."""
+    mean_block = mean_block or max(1.0, window / 4)
+    steps = np.arange(window)
+    new_block = rng.random((n, window)) < 1.0 / mean_block
+    new_block[:, 0] = True
+    block_start = np.maximum.accumulate(np.where(new_block, steps, 0), axis=1)  # (n, T) time of its block's start
+    starts = rng.integers(0, length, (n, window))
+    return (np.take_along_axis(starts, block_start, axis=1) + steps - block_start) % length
+
+
 class StationaryBootstrap(Baseline):
     """Windows made of blocks of consecutive training returns with geometric lengths (mean
     ``mean_block``, default a quarter of the window), from random starts on the training returns
@@ -28,14 +41,7 @@ class StationaryBootstrap(Baseline):
         return self
 
     def sample(self, n: int, window: int, rng: np.random.Generator) -> np.ndarray:
-        mean_block = self.mean_block or max(1.0, window / 4)
-        steps = np.arange(window)
-        new_block = rng.random((n, window)) < 1.0 / mean_block
-        new_block[:, 0] = True
-        block_start = np.maximum.accumulate(np.where(new_block, steps, 0), axis=1)  # (n, T) time of its block's start
-        starts = rng.integers(0, len(self.returns), (n, window))
-        index = (np.take_along_axis(starts, block_start, axis=1) + steps - block_start) % len(self.returns)
-        return self.returns[index]
+        return self.returns[block_indices(n, window, len(self.returns), self.mean_block, rng)]
 
     def describe(self) -> dict[str, Any]:
         return {"mean_block": self.mean_block, "n_returns": int(len(self.returns))}

@@ -27,6 +27,7 @@ class GARCHBaseline(Baseline):
         self.params: dict[str, float] = {}
         self.scale = 1.0
         self.start_variances = np.ones(1)  # fitted conditional variances of the training days (scaled)
+        self.residuals = np.zeros(0)  # standardised residuals e_t / sigma_t of the training days
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -54,6 +55,7 @@ class GARCHBaseline(Baseline):
         if self.params["nu"] <= 2:
             raise DataError(f"{self.name}: fitted nu={self.params['nu']:.2f} has no finite variance")
         self.start_variances = np.asarray(result.conditional_volatility, dtype=np.float64) ** 2
+        self.residuals = np.asarray(result.std_resid, dtype=np.float64)
         return self
 
     def _shocks(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:

@@ -30,7 +30,9 @@ class SimulatorBaseline(Baseline):
         return self
 
     def sample(self, n: int, window: int, rng: np.random.Generator) -> np.ndarray:
-        return np.stack([self.source.simulate_path(2 * window, self.source.dt, rng)[0][window:] for _ in range(n)])
+        """``(n, window)`` log returns, or ``(n, A, window)`` from a multi-asset simulator."""
+        paths = [self.source.simulate_path(2 * window, self.source.dt, rng)[0][window:] for _ in range(n)]
+        return np.stack([p.T for p in paths])  # a basket's paths are (T, A)
 
     def describe(self) -> dict[str, Any]:
         return {"source": getattr(self.source, "name", type(self.source).__name__)}

@@ -50,7 +50,7 @@ class EvaluationCallback(L.Callback):
 
     def _evaluate(self, trainer: L.Trainer, sampled: SampledEpoch, reference, pool) -> None:
         result = compare_to_real(sampled.returns, reference, pool, draws=self.floor_draws, seed=self.seed,
-                                 max_lag=self.max_lag)
+                                 max_lag=self.max_lag, assets=getattr(trainer.datamodule, "assets", None))
         sampled.metrics = flat_metrics(result)
         scalars = {}
         for name in self.headline:

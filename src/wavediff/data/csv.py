@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from wavediff.data.align import MISSING_POLICIES
 from wavediff.data.sources import PriceData
 from wavediff.errors import ConfigError, DataError
 
@@ -19,7 +20,6 @@ log = logging.getLogger(__name__)
 
 TIME_COLUMNS = ("timestamp", "datetime", "date", "time")
 TICKER_COLUMNS = ("ticker", "symbol")
-MISSING_POLICIES = ("drop", "ffill")
 
 
 def _key(name: str) -> str:

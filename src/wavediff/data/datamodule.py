@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,11 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from wavediff.data.align import MISSING_POLICIES, align, resolve_assets
 from wavediff.data.labels import WindowLabels, build_labels
 from wavediff.data.sources import PriceData
 from wavediff.data.windows import check_split_dates, check_splits, date_split, sliding_windows, time_split
-from wavediff.errors import DataError, require_int
+from wavediff.errors import ConfigError, DataError, require_int
 from wavediff.utils import atomic_path, config_hash
 from wavediff.transforms import build_representation
 
@@ -25,6 +26,12 @@ log = logging.getLogger(__name__)
 
 # Bump when the cached content or its meaning changes, so old cache files are not reused.
 CACHE_FORMAT = 4  # 2: jump-count windows; 3: contiguous series per split; 4: window-scale map
+
+
+def label_returns(windows: torch.Tensor) -> torch.Tensor:
+    """The returns a window's class label is computed from: the window ``(N, T)`` itself, or the
+    equal-weight portfolio's log returns (mean over assets) of ``(N, A, T)`` windows."""
+    return windows.mean(dim=1) if windows.ndim == 3 else windows
 
 
 class WaveletDataModule(L.LightningDataModule):
@@ -49,15 +56,22 @@ class WaveletDataModule(L.LightningDataModule):
             transform); ``None`` disables the disk cache.
         condition: class label of each window for conditional models (``model.condition``):
             ``None``, ``jumps`` (jump count, from simulators that record jumps) or ``volatility``
-            (realised-volatility tercile, edges fitted on the training split). Batches are then
-            ``(images, labels)``.
+            (realised-volatility tercile, edges fitted on the training split; of the equal-weight
+            portfolio when there are several assets). Batches are then ``(images, labels)``.
+        assets: several series in one window: the names of the series (tickers, files) to align on
+            their timestamps, in channel order; windows are then ``(N, A, T)`` and the
+            representation stacks one fitted copy per asset (:mod:`wavediff.transforms.multi_asset`).
+            ``None``: every series separate (one asset per window), except for multi-asset
+            simulators (``data=basket``), whose assets all go in one window. One name picks that
+            series alone.
+        missing: dates some assets lack: ``drop`` the date for all, or ``ffill`` each asset's last price.
     """
 
     def __init__(self, source: Any, window_size: int = 256, stride: int = 64,
                  splits: Mapping[str, float] | None = None, transform: Mapping[str, Any] | None = None,
                  split_dates: Mapping[str, str] | None = None, batch_size: int = 16,
                  num_workers: int = 0, encode_batch_size: int = 512, cache_dir: str | None = None,
-                 condition: str | None = None) -> None:
+                 condition: str | None = None, assets: Sequence[str] | None = None, missing: str = "drop") -> None:
         super().__init__()
         # Checked here, before anything is simulated or read (the training job builds one first).
         require_int(window_size, "data.window_size", 16)
@@ -73,18 +87,34 @@ class WaveletDataModule(L.LightningDataModule):
             name = getattr(source, "name", type(source).__name__)
             raise DataError(f"model.condition={condition}: data source {name} records no jumps; use data=mjd "
                             "or data=bates, or model.condition=volatility (any data)")
+        if assets is None:
+            assets = getattr(source, "asset_names", None)
+        elif not isinstance(assets, Sequence) or isinstance(assets, str) or not assets:
+            raise ConfigError(f"data.assets={assets!r}: a list of asset names, e.g. [SPY, QQQ]")
+        self.assets = [str(a) for a in assets] if assets is not None else None
+        if missing not in MISSING_POLICIES:
+            raise ConfigError(f"data.missing={missing!r}: must be one of {MISSING_POLICIES}")
+        self.missing = missing
+        if self.labeler is not None and self.labeler.needs_jumps and self.multi_asset:
+            raise DataError(f"model.condition={condition}: several assets record no jump counts; "
+                            "use model.condition=volatility (of the equal-weight portfolio)")
         self.window_size, self.stride = int(window_size), int(stride)
         self.splits = dict(splits or {"train": 0.8, "val": 0.1, "test": 0.1})
         self.split_dates = dict(split_dates or {})
         self.batch_size, self.num_workers = batch_size, num_workers
         self.encode_batch_size = encode_batch_size
-        self.representation = build_representation({**dict(transform or {}), "window_size": self.window_size})
+        per_asset = {**dict(transform or {}), "window_size": self.window_size}
+        self.representation = build_representation(
+            {"kind": "multi_asset", "assets": self.assets, "base": per_asset} if self.multi_asset else per_asset)
+        if self.labeler is not None and self.multi_asset:
+            log.info("data: model.condition=%s labels each window by its equal-weight portfolio", condition)
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.price_data: PriceData | None = None
         self.cache_hit: bool | None = None  # after setup: whether the disk cache was used
         self._description: dict[str, Any] = {}
-        self.windows: dict[str, torch.Tensor] = {}  # split -> log returns (N, T)
-        self.series: dict[str, list[torch.Tensor]] = {}  # split -> contiguous log returns of each series (float64)
+        self.windows: dict[str, torch.Tensor] = {}  # split -> log returns (N, T), or (N, A, T) for several assets
+        # split -> contiguous log returns of each series (float64), (L,) or (A, L) for several assets
+        self.series: dict[str, list[torch.Tensor]] = {}
         self.images: dict[str, torch.Tensor] = {}  # split -> normalised images (N, 2, S, T)
         self.jumps: dict[str, torch.Tensor] = {}  # split -> jump count per return (N, T), if recorded
         self.labels: dict[str, torch.Tensor] = {}  # split -> class id per window (N,), if conditional
@@ -93,6 +123,11 @@ class WaveletDataModule(L.LightningDataModule):
     def image_shape(self) -> tuple[int, int, int]:
         return self.representation.image_shape
 
+    @property
+    def multi_asset(self) -> bool:
+        """Whether windows hold several aligned assets, ``(N, A, T)``."""
+        return self.assets is not None and len(self.assets) > 1
+
     def cache_path(self) -> Path | None:
         """File of this data configuration in ``cache_dir``, or ``None`` when not cacheable."""
         key_fn = getattr(self.source, "cache_key", None)
@@ -100,7 +135,8 @@ class WaveletDataModule(L.LightningDataModule):
             return None
         key = config_hash({"format": CACHE_FORMAT, "source": key_fn(), "window_size": self.window_size,
                            "stride": self.stride, "splits": self.splits, "split_dates": self.split_dates,
-                           "representation": self.representation.config()})
+                           "representation": self.representation.config(),
+                           **({"assets": self.assets, "missing": self.missing} if self.assets else {})})
         return self.cache_dir / f"data-{key[:20]}.pt"
 
     def setup(self, stage: str | None = None) -> None:
@@ -113,8 +149,9 @@ class WaveletDataModule(L.LightningDataModule):
             if path is not None:
                 self._save_cache(path)
         if self.labeler is not None:
-            self.labeler.fit(self.windows["train"], self.jumps.get("train"))
-            self.labels = {k: self.labeler.assign(v, self.jumps.get(k)) for k, v in self.windows.items()}
+            labelled = {k: label_returns(v) for k, v in self.windows.items()}
+            self.labeler.fit(labelled["train"], self.jumps.get("train"))
+            self.labels = {k: self.labeler.assign(v, self.jumps.get(k)) for k, v in labelled.items()}
 
     def _load_cache(self, path: Path) -> bool:
         """Windows, images, jump counts and fitted representation from ``path``; ``False`` (and a
@@ -141,6 +178,14 @@ class WaveletDataModule(L.LightningDataModule):
     def _build(self) -> None:
         self.price_data = self.source.load()
         bars = self.price_data.bars
+        if self.multi_asset:
+            self._build_panel(bars)
+            return
+        if self.assets is not None:  # one named series of several
+            if "series" not in bars:
+                raise DataError(f"data.assets={self.assets}: the data holds a single series; leave data.assets unset")
+            chosen = resolve_assets(list(dict.fromkeys(bars["series"])), self.assets)
+            bars = bars[bars["series"] == chosen[0]]
         series = bars.groupby("series", sort=False) if "series" in bars else [(self.price_data.source, bars)]
         parts_windows: dict[str, list[np.ndarray]] = {}
         parts_jumps: dict[str, list[np.ndarray]] = {}
@@ -152,15 +197,7 @@ class WaveletDataModule(L.LightningDataModule):
             log_returns = np.diff(np.log(close))
             # return i moves close[i] to close[i + 1]: the jumps of bar i + 1
             jumps = frame["jumps"].to_numpy()[1:] if "jumps" in frame else None
-            try:
-                if self.split_dates:
-                    times = pd.to_datetime(frame["timestamp"]).to_numpy()[1:]  # time of each return
-                    parts = date_split(times, self.split_dates, gap=self.window_size, min_len=self.window_size)
-                else:
-                    parts = time_split(len(log_returns), self.splits, gap=self.window_size,
-                                       min_len=self.window_size)
-            except DataError as exc:
-                raise DataError(f"{name}: {exc}") from None
+            parts = self._split(name, len(log_returns), frame["timestamp"] if self.split_dates else None)
             for part_name, part in parts.items():
                 self.series.setdefault(part_name, []).append(torch.from_numpy(log_returns[part].copy()))
                 windows = sliding_windows(log_returns[part], self.window_size, self.stride)
@@ -176,6 +213,41 @@ class WaveletDataModule(L.LightningDataModule):
         self.windows = {k: torch.from_numpy(np.concatenate(v)).float() for k, v in parts_windows.items()}
         if parts_jumps and all(len(parts_jumps.get(k, [])) == len(v) for k, v in parts_windows.items()):
             self.jumps = {k: torch.from_numpy(np.concatenate(v)).to(torch.int16) for k, v in parts_jumps.items()}
+        self._fit_and_encode(start_price)
+        self._description = {"source": self.price_data.source, "params": self.price_data.params,
+                             "n_rows": len(self.price_data.bars)}
+
+    def _split(self, name: str, n_returns: int, timestamps: Any = None) -> dict[str, slice]:
+        """The time split of one series of ``n_returns`` returns (by ``split_dates`` when given:
+        ``timestamps`` of its ``n_returns + 1`` prices)."""
+        try:
+            if self.split_dates:
+                times = pd.to_datetime(np.asarray(timestamps)).to_numpy()[1:]  # time of each return
+                return date_split(times, self.split_dates, gap=self.window_size, min_len=self.window_size)
+            return time_split(n_returns, self.splits, gap=self.window_size, min_len=self.window_size)
+        except DataError as exc:
+            raise DataError(f"{name}: {exc}") from None
+
+    def _build_panel(self, bars: pd.DataFrame) -> None:
+        """Several assets aligned on their timestamps: windows ``(N, A, T)`` (see :mod:`wavediff.data.align`)."""
+        panel = align(bars, self.assets, self.missing)
+        log.info("data: assets %s aligned: %s", panel.assets, panel.cleaning)
+        if len(panel.close) < 2:
+            raise DataError(f"data.assets: {len(panel.close)} aligned rows after data.missing={self.missing}; "
+                            "need at least 2")
+        log_returns = np.diff(np.log(panel.close), axis=0)  # (L - 1, A)
+        parts = self._split("+".join(panel.assets), len(log_returns), panel.timestamps)
+        for part_name, part in parts.items():
+            self.series[part_name] = [torch.from_numpy(log_returns[part].T.copy())]  # (A, L)
+            self.windows[part_name] = torch.from_numpy(
+                sliding_windows(log_returns[part], self.window_size, self.stride)).float()  # (N, A, T)
+        if "train" not in parts:
+            raise DataError("data splits must include a 'train' part")
+        self._fit_and_encode(torch.from_numpy(panel.close[parts["train"].stop].copy()))
+        self._description = {"source": self.price_data.source, "params": self.price_data.params,
+                             "n_rows": len(panel.close), "assets": panel.assets, "alignment": panel.cleaning}
+
+    def _fit_and_encode(self, start_price: float | torch.Tensor) -> None:
         self.representation.fit(self.windows["train"], start_price=start_price)
         with torch.no_grad():
             for name, windows in self.windows.items():
@@ -183,8 +255,6 @@ class WaveletDataModule(L.LightningDataModule):
                     self.representation.encode(chunk)
                     for chunk in windows.split(self.encode_batch_size)
                 ])
-        self._description = {"source": self.price_data.source, "params": self.price_data.params,
-                             "n_rows": len(self.price_data.bars)}
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         if split not in self.images:
@@ -207,12 +277,13 @@ class WaveletDataModule(L.LightningDataModule):
     @classmethod
     def from_csv(cls, path: str | list[str], price_column: str | None = None, time_column: str | None = None,
                  ticker_column: str | None = None, missing: str = "drop", **kwargs: Any) -> "WaveletDataModule":
-        """Data module over CSV files (see :class:`~wavediff.data.csv.CSVSource` for the arguments)."""
+        """Data module over CSV files (see :class:`~wavediff.data.csv.CSVSource` for the arguments);
+        ``missing`` applies both to rows without a price and, with ``assets``, to dates some assets lack."""
         from wavediff.data.csv import CSVSource
 
         source = CSVSource(path, price_column=price_column, time_column=time_column,
                            ticker_column=ticker_column, missing=missing)
-        return cls(source=source, **kwargs)
+        return cls(source=source, missing=missing, **kwargs)
 
     def describe(self) -> dict[str, Any]:
         """Counts and parameters for the registry and logs."""

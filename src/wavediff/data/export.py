@@ -12,8 +12,14 @@ OHLCV_COLUMNS = ("timestamp", "open", "high", "low", "close", "volume")
 
 
 def write_bars_csv(data: PriceData, out: Path) -> Path:
-    """Write ``timestamp, open, high, low, close, volume`` to ``out`` (complete or not at all)."""
+    """Write ``timestamp, open, high, low, close, volume`` to ``out`` (complete or not at all),
+    with a leading ``ticker`` column when the bars hold several series (a multi-asset simulator),
+    which the CSV loader reads back as one file of several tickers."""
     out = Path(out).expanduser().resolve()
+    bars = data.bars
+    columns = list(OHLCV_COLUMNS)
+    if "series" in bars and bars["series"].nunique() > 1:
+        bars, columns = bars.rename(columns={"series": "ticker"}), ["ticker", *columns]
     with atomic_path(out) as tmp:
-        data.bars[list(OHLCV_COLUMNS)].to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S")
+        bars[columns].to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S")
     return out

@@ -1,4 +1,4 @@
-"""Contiguous time splits and sliding windows over a 1-D series of log returns."""
+"""Contiguous time splits and sliding windows over a series of log returns (one asset or a panel)."""
 
 from __future__ import annotations
 
@@ -81,10 +81,11 @@ def date_split(times: np.ndarray, starts: Mapping[str, Any], gap: int, min_len: 
 
 
 def sliding_windows(series: np.ndarray, window_size: int, stride: int) -> np.ndarray:
-    """Overlapping windows ``(N, window_size)`` of a 1-D ``series``, every ``stride`` samples."""
+    """Overlapping windows of ``series`` along its first axis, every ``stride`` samples:
+    ``(N, window_size)`` of a 1-D series, ``(N, A, window_size)`` of an ``(L, A)`` panel of assets."""
     if stride <= 0:
         raise DataError(f"stride must be positive, got {stride}")
     if len(series) < window_size:
         raise DataError(f"series of {len(series)} samples is shorter than window_size={window_size}")
-    view = np.lib.stride_tricks.sliding_window_view(series, window_size)
+    view = np.lib.stride_tricks.sliding_window_view(series, window_size, axis=0)
     return np.ascontiguousarray(view[::stride])

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+import shlex
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from omegaconf import DictConfig, OmegaConf
 
 from wavediff.data.mjd import MJDParams, MJDSource
@@ -22,10 +25,10 @@ from wavediff.jobs.generate import resolve_checkpoint, run_config, sample_and_re
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.mjd_oracle import mjd_oracle_report
 from wavediff.metrics.plots import write_evaluation_plots
-from wavediff.metrics.report import (compare_to_real, flat_metrics, markdown_table, oracle_table, paired_verdicts,
-                                     verdict_table)
+from wavediff.metrics.report import (compare_to_real, cross_asset_table, flat_metrics, markdown_table, oracle_table,
+                                     paired_verdicts, per_asset_table, verdict_table)
 from wavediff.models.loading import load_module, resolve_device
-from wavediff.registry.store import Registry
+from wavediff.registry.store import Registry, git_commit
 from wavediff.registry.tables import GenerationRun, TrainRun
 from wavediff.utils import atomic_path, atomic_write_text
 
@@ -91,15 +94,18 @@ def baseline_sets(names: list[str], real: RealData, n: int, seed: int, recorder:
     sets, failures = [], []
     source = real.datamodule.source
     series = training_series(real.datamodule)
-    start_price = float(real.datamodule.representation.start_price)
+    representation = real.datamodule.representation
     for i, baseline in enumerate(build_baselines(names, source)):
         npz = out / f"{baseline.name}.npz"
         try:
             with recorder.generation_run(sampler=f"baseline:{baseline.name}", n_samples=n,
                                          config={"baseline": baseline.name}) as row_id:
                 baseline.fit(series)
-                returns = baseline.sample(n, real.held_out.shape[1], np.random.default_rng(seed + i))
-                prices = start_price * np.exp(np.concatenate([np.zeros((n, 1)), np.cumsum(returns, axis=1)], axis=1))
+                returns = baseline.sample(n, real.held_out.shape[-1], np.random.default_rng(seed + i))
+                if returns.shape[1:] != real.held_out.shape[1:]:
+                    raise DataError(f"{baseline.name} draws windows of shape {returns.shape[1:]}; the data's are "
+                                    f"{real.held_out.shape[1:]}")
+                prices = representation.prices(torch.from_numpy(returns)).numpy()
                 params = baseline.describe()
                 with atomic_path(npz) as tmp:
                     np.savez_compressed(tmp, returns=returns, prices=prices, params=json.dumps(params))
@@ -162,11 +168,12 @@ def inputs_from_checkpoint(run: str, registry: Registry) -> EvaluationInputs:
     return EvaluationInputs([], checkpoint, train_run_id)
 
 
-def check_sample_sets(sets: list[SampleSet], window_size: int) -> None:
+def check_sample_sets(sets: list[SampleSet], window_shape: tuple[int, ...]) -> None:
+    """Every set's windows have the run's shape: ``(T,)``, or ``(A, T)`` for several assets."""
     for s in sets:
-        if s.returns.ndim != 2 or s.returns.shape[1] != window_size:
+        if s.returns.shape[1:] != tuple(window_shape):
             raise ConfigError(f"{s.name}: returns of shape {s.returns.shape}, the run's windows are "
-                              f"{window_size} long")
+                              f"{tuple(window_shape)}" + (" (assets, returns)" if len(window_shape) == 2 else " long"))
         if not np.all(np.isfinite(s.returns)):
             raise ConfigError(f"{s.name}: generated returns contain NaN or infinity")
 
@@ -220,7 +227,7 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
                                       config=resolved(cfg))
         sets.append(SampleSet(sampler.name, generated.samples.returns.numpy().astype(np.float64),
                               generated.generation_run_id))
-    check_sample_sets(sets, reference.shape[1])
+    check_sample_sets(sets, reference.shape[1:])
     if baselines:
         try:
             sets += baseline_sets(baselines, real, n, cfg.seed, recorder, out)
@@ -229,8 +236,9 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
                 raise
 
     pool = floor_pool(real, cfg.get("floor_pool", "train"), n, cfg.seed)
+    assets = real.datamodule.assets if real.datamodule.multi_asset else None
     results = {s.name: compare_to_real(s.returns, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
-                                       max_lag=cfg.max_lag) for s in sets}
+                                       max_lag=cfg.max_lag, assets=assets) for s in sets}
     truth = mjd_truth(source) if cfg.get("mjd_oracle", True) else None
     if truth is not None:
         for s in sets:
@@ -244,13 +252,39 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
         results[first.name]["verdicts"] = verdicts
     start_price = float(getattr(source, "start_price", None) or 100.0)
     plots = write_evaluation_plots({s.name: s.returns for s in sets}, reference, pool, out,
-                                   start_price=start_price, max_lag=cfg.max_lag, seed=cfg.seed)
+                                   start_price=start_price, max_lag=cfg.max_lag, seed=cfg.seed, assets=assets)
     for s in sets:
         recorder.metrics(flat_metrics(results[s.name]), "evaluate", train_run_id=inputs.train_run_id,
                          generation_run_id=s.generation_run_id)
     table = _write_report(out, inputs.checkpoint, inputs.train_run_id, results, plots, truth is not None,
                           sets[0].name if verdicts else None, verdicts)
+    if cfg.get("publish"):
+        publish_report(out, Path(str(cfg.publish)).expanduser(), plots)
     return EvaluationResult(results, out / "report.md", out / "report.json", table, inputs.train_run_id)
+
+
+def command_line() -> str:
+    """``wavediff evaluate`` with this run's command-line overrides (for the published stamp)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    try:
+        overrides = list(HydraConfig.get().overrides.task)
+    except ValueError:  # composed without the Hydra app (tests, the Python API)
+        overrides = []
+    return shlex.join(["wavediff", "evaluate", *overrides])
+
+
+def publish_report(out: Path, folder: Path, plots: dict[str, Path]) -> None:
+    """Copy ``report.md`` (stamped with the commit and the command), ``report.json`` and the
+    pictures into ``folder`` (e.g. ``docs/multi-asset``), each file written whole."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = f"\n\nCommit {git_commit() or 'unknown'}. Command: `{command_line()}`\n"
+    atomic_write_text(folder / "report.md", (out / "report.md").read_text() + stamp)
+    atomic_write_text(folder / "report.json", (out / "report.json").read_text())
+    for path in plots.values():
+        with atomic_path(folder / path.name) as tmp:
+            shutil.copyfile(path, tmp)
+    log.info("evaluate: report published to %s", folder)
 
 
 def _write_report(out: Path, checkpoint: Path | None, train_run_id: int | None, results: dict[str, Any],
@@ -259,6 +293,8 @@ def _write_report(out: Path, checkpoint: Path | None, train_run_id: int | None, 
     """``report.json`` (everything) and ``report.md`` (tables and pictures), each written whole;
     returns the markdown table."""
     table = markdown_table(results)
+    if "cross_asset" in next(iter(results.values())):
+        table += "\n\n" + cross_asset_table(results) + "\n\n" + per_asset_table(results)
     if oracle:
         table += "\n\n" + oracle_table(results)
     if verdicts:

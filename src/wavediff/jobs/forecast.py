@@ -86,6 +86,9 @@ def rolling_origins(series: Sequence[np.ndarray], known: int, horizon: int, stri
 def held_out_series(config: dict[str, Any], splits: Sequence[str]) -> tuple[list[np.ndarray], list[np.ndarray], Any]:
     """The contiguous held-out series of ``splits`` and the training series of the run's data."""
     dm = instantiate(config["data"], "data")
+    if dm.multi_asset:
+        raise ConfigError(f"forecast scores one asset's scenarios; this run's windows hold the assets "
+                          f"{', '.join(dm.assets)}")
     dm.setup()
     missing = [s for s in splits if s not in dm.series]
     if missing:

@@ -17,12 +17,12 @@ from torch import nn
 
 
 class WindowClassifier(nn.Module):
-    """``(B, 2, T)`` -> logit ``(B,)``."""
+    """``(B, channels, T)`` -> logit ``(B,)``."""
 
-    def __init__(self, hidden: int = 16) -> None:
+    def __init__(self, hidden: int = 16, channels: int = 2) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv1d(2, hidden, 5, padding=2), nn.ReLU(),
+            nn.Conv1d(channels, hidden, 5, padding=2), nn.ReLU(),
             nn.Conv1d(hidden, hidden, 5, stride=2, padding=2), nn.ReLU(),
             nn.Conv1d(hidden, hidden, 5, stride=2, padding=2), nn.ReLU(),
             nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(hidden, 1),
@@ -33,8 +33,10 @@ class WindowClassifier(nn.Module):
 
 
 def _features(windows: np.ndarray, scale: float) -> torch.Tensor:
+    """``(N, T)`` -> ``(N, 2, T)`` channels ``(r, |r|)``; joint windows ``(N, A, T)`` -> ``(N, 2A, T)``."""
     r = torch.as_tensor(np.asarray(windows, dtype=np.float32) / scale)
-    return torch.stack([r, r.abs()], dim=1)
+    r = r.reshape(len(r), -1, r.shape[-1])
+    return torch.cat([r, r.abs()], dim=1)
 
 
 @contextmanager
@@ -52,7 +54,8 @@ def _one_thread() -> Iterator[None]:
 
 def discriminative_score(generated: np.ndarray, real: np.ndarray, epochs: int = 30, seed: int = 0,
                          test_fraction: float = 0.3) -> float:
-    """``|test accuracy - 0.5|`` of a classifier of real vs generated windows ``(N, T)``."""
+    """``|test accuracy - 0.5|`` of a classifier of real vs generated windows ``(N, T)`` (or joint
+    windows ``(N, A, T)``, every asset a channel, so it sees how the assets move together)."""
     with _one_thread():
         return _discriminative_score(generated, real, epochs, seed, test_fraction)
 
@@ -65,7 +68,7 @@ def _discriminative_score(generated: np.ndarray, real: np.ndarray, epochs: int, 
         raise ValueError(f"need at least 8 windows of each kind, got {len(generated)} and {len(real)}")
     g = np.asarray(generated)[rng.choice(len(generated), n, replace=False)]
     r = np.asarray(real)[rng.choice(len(real), n, replace=False)]
-    scale = float(np.asarray(real).std()) or 1.0
+    scale = float(np.asarray(real).std()) or 1.0  # one scale for all assets: their relative sizes are data
     x = torch.cat([_features(r, scale), _features(g, scale)])
     y = torch.cat([torch.zeros(n), torch.ones(n)])
     order = torch.as_tensor(rng.permutation(2 * n))
@@ -73,7 +76,7 @@ def _discriminative_score(generated: np.ndarray, real: np.ndarray, epochs: int, 
     n_test = max(int(test_fraction * 2 * n), 2)
     x_train, y_train, x_test, y_test = x[n_test:], y[n_test:], x[:n_test], y[:n_test]
     torch.manual_seed(seed)
-    model = WindowClassifier()
+    model = WindowClassifier(channels=x.shape[1])
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     loss_fn = nn.BCEWithLogitsLoss()
     generator = torch.Generator().manual_seed(seed)

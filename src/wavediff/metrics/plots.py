@@ -10,6 +10,9 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+import torch
+
+from wavediff.metrics.cross_asset import correlation_matrix, lower_tail_dependence, portfolio_returns
 from wavediff.metrics.stylized import acf_curves, leverage
 from wavediff.transforms.base import prices_from_returns
 from wavediff.transforms.render import paths_figure, save_figure  # also selects the headless backend
@@ -100,19 +103,74 @@ def leverage_figure(sets: dict[str, np.ndarray], real: np.ndarray, pool: np.ndar
     return fig
 
 
+def correlation_figure(sets: dict[str, np.ndarray], real: np.ndarray, assets: list[str]) -> Figure:
+    """Heat maps of the return correlation matrix: real, then each generated set (joint windows)."""
+    panels = [("real (held-out)", real), *sets.items()]
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels) + 0.8, 3.2), squeeze=False,
+                             constrained_layout=True)
+    for ax, (name, windows) in zip(axes.flat, panels):
+        corr = correlation_matrix(windows)
+        image = ax.imshow(corr, vmin=-1, vmax=1, cmap="RdBu_r")
+        for (i, j), value in np.ndenumerate(corr):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7)
+        ax.set_xticks(range(len(assets)), assets, fontsize=7, rotation=45)
+        ax.set_yticks(range(len(assets)), assets, fontsize=7)
+        ax.set_title(name, fontsize=9)
+    fig.colorbar(image, ax=axes.ravel().tolist(), fraction=0.03).ax.tick_params(labelsize=7)
+    return fig
+
+
+def tail_dependence_figure(sets: dict[str, np.ndarray], real: np.ndarray, assets: list[str],
+                           level: float = 0.05) -> Figure:
+    """Bars of ``P(r_j below its level-quantile | r_i below its own)`` per asset pair, real and generated."""
+    pairs = [(i, j) for i in range(len(assets)) for j in range(i + 1, len(assets))]
+    panels = [("real (held-out)", real), *sets.items()]
+    width = 0.8 / len(panels)
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.4 * len(pairs) + 2), 3.4), constrained_layout=True)
+    for k, (name, windows) in enumerate(panels):
+        dependence = lower_tail_dependence(windows, level)
+        values = [(dependence[i, j] + dependence[j, i]) / 2 for i, j in pairs]
+        ax.bar(np.arange(len(pairs)) + (k - (len(panels) - 1) / 2) * width, values, width,
+               label=name, color="black" if k == 0 else None)
+    ax.axhline(level, color="gray", lw=0.8, ls="--", label=f"independent ({level:g})")
+    ax.set_xticks(range(len(pairs)), [f"{assets[i]}-{assets[j]}" for i, j in pairs], fontsize=8)
+    ax.set_ylabel(f"lower-tail dependence at {level:.0%}", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3, axis="y")
+    return fig
+
+
 def write_evaluation_plots(sets: dict[str, np.ndarray], real: np.ndarray, pool: np.ndarray, out_dir: Path,
-                           start_price: float = 100.0, max_lag: int = 50, seed: int = 0) -> dict[str, Path]:
+                           start_price: float | list[float] = 100.0, max_lag: int = 50, seed: int = 0,
+                           assets: list[str] | None = None) -> dict[str, Path]:
     """Write ``histogram.png``, ``qq.png``, ``acf.png``, ``leverage.png`` and ``paths_<name>.png``
-    into ``out_dir``; returns ``{plot name: path}``."""
+    into ``out_dir``; returns ``{plot name: path}``. For joint windows ``(N, A, T)`` the first four
+    show the equal-weight portfolio's returns, the paths one row per asset, and ``correlation.png``
+    and ``tail_dependence.png`` are added."""
     out_dir = Path(out_dir)
     n = min(len(r) for r in sets.values())
-    figures = {"histogram": histogram_figure(sets, real), "qq": qq_figure(sets, real),
-               "acf": acf_figure(sets, real, pool, n, max_lag, seed),
-               "leverage": leverage_figure(sets, real, pool, n, seed)}
-    real_prices = prices_from_returns(real, start_price).numpy()
+    joint = np.ndim(real) == 3
+    if joint:
+        assets = list(assets or [f"asset{i}" for i in range(real.shape[1])])
+        figures = {"correlation": correlation_figure(sets, real, assets),
+                   "tail_dependence": tail_dependence_figure(sets, real, assets)}
+        windows = {name: portfolio_returns(r) for name, r in sets.items()}
+        one, one_pool = portfolio_returns(real), portfolio_returns(pool)
+    else:
+        figures, windows, one, one_pool = {}, sets, real, pool
+    figures |= {"histogram": histogram_figure(windows, one), "qq": qq_figure(windows, one),
+                "acf": acf_figure(windows, one, one_pool, n, max_lag, seed),
+                "leverage": leverage_figure(windows, one, one_pool, n, seed)}
+    what = " (equal-weight portfolio)" if joint else ""
+    for key in ("histogram", "qq", "acf", "leverage"):
+        if what:
+            figures[key].suptitle(f"{key}{what}", fontsize=9)
+    starts = torch.as_tensor(start_price, dtype=torch.float64)
+    starts = starts[:, None] if starts.ndim == 1 else starts  # one start per asset
+    real_prices = (starts * prices_from_returns(real, 1.0)).numpy()
     for name, r in sets.items():
-        figures[f"paths_{name}"] = paths_figure(prices_from_returns(r, start_price).numpy(), real_prices,
-                                                title=f"{name} vs held-out real")
+        figures[f"paths_{name}"] = paths_figure((starts * prices_from_returns(r, 1.0)).numpy(), real_prices,
+                                                title=f"{name} vs held-out real", assets=assets)
     paths = {}
     for key, fig in figures.items():
         paths[key] = out_dir / f"{key}.png"

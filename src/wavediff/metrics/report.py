@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from wavediff.metrics.cross_asset import cross_asset_distances, cross_asset_stats
 from wavediff.metrics.discriminative import discriminative_score
 from wavediff.metrics.predictive import fit_forecaster, forecast_mae, predictive_score
 from wavediff.metrics.stylized import distances, moments
@@ -13,7 +14,8 @@ from wavediff.metrics.tails import memorisation, tail_stats
 
 
 def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarray, draws: int = 5,
-                    seed: int = 0, max_lag: int = 50, floors: dict[str, float] | None = None) -> dict[str, Any]:
+                    seed: int = 0, max_lag: int = 50, floors: dict[str, float] | None = None,
+                    assets: list[str] | None = None) -> dict[str, Any]:
     """Distances of ``generated`` windows ``(N, T)`` to held-out ``reference`` windows ``(M, T)``.
 
     The noise floor of each distance is its median over ``draws`` random sets of ``N`` real
@@ -22,8 +24,12 @@ def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarr
     ``floor`` of each metric of an earlier call with the same ``reference``, ``pool``, ``N``,
     ``draws`` and ``seed``) skips computing them again.
     Returns ``{"metrics": {name: {value, floor, ratio}}, "moments": {...}}``.
+
+    Joint windows of several assets ``(N, A, T)`` (named ``assets``) go to :func:`compare_assets_to_real`.
     """
     generated, reference, pool = (np.asarray(a, dtype=np.float64) for a in (generated, reference, pool))
+    if generated.ndim == 3:
+        return compare_assets_to_real(generated, reference, pool, draws, seed, max_lag, floors, assets)
     n = len(generated)
     if len(pool) < n:
         raise ValueError(f"noise floor needs at least {n} real windows in the pool, got {len(pool)}")
@@ -58,6 +64,120 @@ def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarr
             "n_generated": n, "n_reference": int(len(reference))}
 
 
+def compare_assets_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarray, draws: int = 5,
+                           seed: int = 0, max_lag: int = 50, floors: dict[str, float] | None = None,
+                           assets: list[str] | None = None) -> dict[str, Any]:
+    """:func:`compare_to_real` for joint windows ``(N, A, T)``: every univariate metric per asset
+    (``result["assets"][name]``) and, under the univariate names, the median over assets of its
+    value, floor and ratio; then the cross-asset distances of
+    :func:`~wavediff.metrics.cross_asset.cross_asset_distances` and the discriminative score of
+    the joint windows (``discriminative_joint``), each with the floor of ``draws`` random sets of
+    ``N`` real joint windows from ``pool`` (the same sets for every asset). ``floors``: as in
+    :func:`compare_to_real`, the flat ``floor`` of every metric name of an earlier call. ``assets``
+    names the per-asset results (default ``asset0``, ``asset1``, ...)."""
+    n = len(generated)
+    if reference.shape[1:] != generated.shape[1:] or pool.shape[1:] != generated.shape[1:]:
+        raise ValueError(f"generated {generated.shape[1:]}, reference {reference.shape[1:]} and pool "
+                         f"{pool.shape[1:]} windows must have the same assets and length")
+    if len(pool) < n:
+        raise ValueError(f"noise floor needs at least {n} real windows in the pool, got {len(pool)}")
+    names = list(assets) if assets is not None else [f"asset{i}" for i in range(generated.shape[1])]
+    if len(names) != generated.shape[1]:
+        raise ValueError(f"{len(names)} asset names for {generated.shape[1]} assets")
+    per_asset = {}
+    for i, name in enumerate(names):
+        own = None if floors is None else {k.split("/", 1)[1]: v for k, v in floors.items()
+                                          if k.startswith(f"{name}/")}
+        per_asset[name] = compare_to_real(generated[:, i], reference[:, i], pool[:, i], draws, seed, max_lag, own)
+    metrics: dict[str, dict[str, float]] = {}
+    for key in per_asset[names[0]]["metrics"]:
+        rows = [per_asset[a]["metrics"][key] for a in names]
+        metrics[key] = {field: float(np.median([r[field] for r in rows])) for field in ("value", "floor", "ratio")}
+    rng = np.random.default_rng(seed + 7919)  # its own draws: the per-asset floors stay as for one asset
+    values = cross_asset_distances(generated, reference)
+    joint = n >= 8 and len(reference) >= 8
+    if joint:
+        values["discriminative_joint"] = discriminative_score(generated, reference, seed=seed)
+    if floors is None:
+        draws_ = [cross_asset_distances(pool[rng.choice(len(pool), n, replace=False)], reference)
+                  for _ in range(draws)]
+        cross_floors = {key: float(np.median([f[key] for f in draws_])) for key in draws_[0]}
+        if joint:
+            cross_floors["discriminative_joint"] = discriminative_score(
+                pool[rng.choice(len(pool), n, replace=False)], reference, seed=seed + 1)
+    else:
+        cross_floors = {key: floors[key] for key in values}
+    for key, value in values.items():
+        floor = cross_floors[key]
+        metrics[key] = {"value": value, "floor": floor, "ratio": value / floor if floor > 0 else float("inf")}
+    medians = {side: {k: float(np.median([per_asset[a]["moments"][side][k] for a in names]))
+                      for k in per_asset[names[0]]["moments"][side]} for side in ("generated", "real")}
+    tails = {side: {k: float(np.median([per_asset[a]["tails"][side][k] for a in names]))
+                    for k in per_asset[names[0]]["tails"][side]} for side in ("generated", "real")}
+    flat = lambda x: x.reshape(len(x), -1)  # noqa: E731 - joint windows as one vector each
+    return {"metrics": metrics, "moments": medians, "tails": tails,
+            "memorisation": memorisation(flat(generated), flat(reference), flat(pool)),
+            "assets": per_asset, "cross_asset": {"generated": cross_asset_stats(generated),
+                                                 "real": cross_asset_stats(reference)},
+            "n_generated": n, "n_reference": int(len(reference))}
+
+
+def joint_distances(generated: np.ndarray, real: np.ndarray, max_lag: int = 50) -> dict[str, float]:
+    """Distances between joint windows ``(N, A, T)``: each univariate distance's median over the
+    assets, then the cross-asset distances."""
+    per_asset = [distances(generated[:, i], real[:, i], max_lag) for i in range(generated.shape[1])]
+    out = {key: float(np.median([d[key] for d in per_asset])) for key in per_asset[0]}
+    return out | cross_asset_distances(generated, real)
+
+
+CROSS_ASSET_ROWS = (("mean correlation", "correlation"), ("mean |r| correlation", "abs_correlation"),
+                    ("mean lower-tail dependence 5%", "tail_dependence_5pct"),
+                    ("mean lower-tail dependence 1%", "tail_dependence_1pct"))
+
+
+def cross_asset_table(results: dict[str, dict[str, Any]]) -> str:
+    """Markdown: the cross-asset facts of the real set and of each generated set (joint windows)."""
+    names = list(results)
+    first = next(iter(results.values()))["cross_asset"]["real"]
+    rows = ["| cross-asset fact | real | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+
+    def off_diagonal_mean(matrix: list[list[float]]) -> float:
+        m = np.asarray(matrix)
+        return float(m[~np.eye(len(m), dtype=bool)].mean())
+
+    for label, key in CROSS_ASSET_ROWS:
+        rows.append(f"| {label} | {off_diagonal_mean(first[key]):.3f} | " + " | ".join(
+            f"{off_diagonal_mean(results[n]['cross_asset']['generated'][key]):.3f}" for n in names) + " |")
+    for label, key in (("correlation on the portfolio's worst 10% bars", "crash_correlation"),
+                       ("correlation on the other bars", "calm_correlation")):
+        rows.append(f"| {label} | {first[key]:.3f} | " + " | ".join(
+            f"{results[n]['cross_asset']['generated'][key]:.3f}" for n in names) + " |")
+    for key in first["portfolio"]:
+        rows.append(f"| equal-weight portfolio {key} | {first['portfolio'][key]:.4g} | " + " | ".join(
+            f"{results[n]['cross_asset']['generated']['portfolio'][key]:.4g}" for n in names) + " |")
+    return "\n".join(rows)
+
+
+PER_ASSET_ROWS = ("ks", "w1_over_std", "abs_std_log_ratio", "abs_kurtosis_diff", "acf_abs_l2",
+                  "es_1pct_abs_diff_over_std", "discriminative")
+
+
+def per_asset_table(results: dict[str, dict[str, Any]]) -> str:
+    """Markdown: value / floor of the main univariate metrics, per asset and set."""
+    names = list(results)
+    assets = list(next(iter(results.values()))["assets"])
+    head = "| metric (value / floor) | " + " | ".join(f"{n}: {a}" for n in names for a in assets) + " |"
+    rows = [head, "|---|" + "---|" * (len(names) * len(assets))]
+    for key in PER_ASSET_ROWS:
+        cells = []
+        for n in names:
+            for a in assets:
+                m = results[n]["assets"][a]["metrics"].get(key)
+                cells.append(f"{m['ratio']:.2f}" if m else "-")
+        rows.append(f"| {key} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def paired_verdicts(a: np.ndarray, b: np.ndarray, reference: np.ndarray, draws: int = 20, seed: int = 0,
                     max_lag: int = 50, level: float = 0.9) -> dict[str, dict[str, float | str]]:
     """Is generator ``a`` closer to the ``reference`` windows than generator ``b``, metric by metric?
@@ -66,15 +186,17 @@ def paired_verdicts(a: np.ndarray, b: np.ndarray, reference: np.ndarray, draws: 
     the reference each time, and the distance difference ``d(a) - d(b)`` is taken per draw. The
     verdict is ``better`` (``a`` closer) or ``worse`` when the central ``level`` interval of the
     differences excludes 0, else ``same`` (within noise at this many windows).
+    Joint windows ``(N, A, T)`` are compared on :func:`joint_distances`.
     Returns ``{metric: {"diff": median difference, "low", "high", "verdict"}}``.
     """
     a, b, reference = (np.asarray(x, dtype=np.float64) for x in (a, b, reference))
     rng = np.random.default_rng(seed)
+    fn = joint_distances if a.ndim == 3 else distances
     diffs: dict[str, list[float]] = {}
     for _ in range(draws):
         ref = reference[rng.integers(0, len(reference), len(reference))]
-        da = distances(a[rng.integers(0, len(a), len(a))], ref, max_lag)
-        db = distances(b[rng.integers(0, len(b), len(b))], ref, max_lag)
+        da = fn(a[rng.integers(0, len(a), len(a))], ref, max_lag)
+        db = fn(b[rng.integers(0, len(b), len(b))], ref, max_lag)
         for key in da:
             diffs.setdefault(key, []).append(da[key] - db[key])
     out: dict[str, dict[str, float | str]] = {}
@@ -172,6 +294,8 @@ def flat_metrics(result: dict[str, Any]) -> dict[str, dict[str, float | None]]:
                                             "ratio": memo["ratio"]}
         rows["memorisation_copy_share"] = {"value": memo["copy_share"], "floor": memo["heldout_copy_share"],
                                            "ratio": None}
+    for asset, own in result.get("assets", {}).items():  # joint windows: every asset's own rows too
+        rows.update({f"{asset}/{key}": value for key, value in flat_metrics(own).items()})
     oracle = result.get("mjd_oracle")
     if oracle:
         rows["mjd_loglik"] = {"value": oracle["loglik_generated"], "floor": None,

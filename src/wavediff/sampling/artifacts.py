@@ -66,8 +66,8 @@ def write_sample_artifacts(samples: Samples, representation: Representation,
     real_prices = None
     if real_returns is not None and len(real_returns):
         real_prices = representation.prices(real_returns[: len(samples.prices)]).cpu().numpy()
-    paths_rgb = save_figure(paths_figure(samples.prices.numpy(), real_prices,
-                                         title=f"{title} price paths".strip()), paths_png)
+    paths_rgb = save_figure(paths_figure(samples.prices.numpy(), real_prices, title=f"{title} price paths".strip(),
+                                         assets=getattr(representation, "assets", None)), paths_png)
     fan_png = None
     if samples.history_length:
         fan_png = scalogram_png.with_name("fan.png" if scalogram_png.name == "scalogram.png"
@@ -80,7 +80,8 @@ def write_sample_artifacts(samples: Samples, representation: Representation,
         np.savez_compressed(
             tmp, returns=samples.returns.numpy(), prices=samples.prices.numpy(),
             images=samples.images.numpy(), reprojection_error=samples.reprojection_error.numpy(),
-            start_price=float(samples.prices[0, 0]) if len(samples.prices) else float("nan"),
+            # one number, or one per asset
+            start_price=samples.prices[0, ..., 0].numpy() if len(samples.prices) else float("nan"),
             summary=json.dumps(summary),
             **({"labels": samples.labels.numpy(), "class_names": np.array(samples.class_names)}
                if samples.labels is not None else {}),

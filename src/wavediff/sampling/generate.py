@@ -46,12 +46,21 @@ def check_request(module: DiffusionModule, condition: int | None, guidance_scale
         module.labeler.check_class(condition)
 
 
+def refuse_several_assets(representation: Any, what: str) -> None:
+    """Scenarios after a history and chained long paths are built for one asset per window."""
+    assets = getattr(representation, "assets", None)
+    if assets:
+        raise ConfigError(f"{what}: scenarios and long paths are for one asset per window; this model's windows "
+                          f"hold {len(assets)} assets ({', '.join(assets)})")
+
+
 def check_history(module: DiffusionModule, history: torch.Tensor | None, n: int) -> torch.Tensor | None:
     """The known log returns as ``(n, k)`` float32 (a ``(k,)`` history is shared by all ``n``), or a
     one-line refusal: a non-linear representation, ``k`` outside ``[1, T - 1]``, NaNs, wrong rows."""
     if history is None:
         return None
     rep = module.representation
+    refuse_several_assets(rep, "history")
     window = rep.image_shape[-1]
     if not rep.has_range:
         raise ConfigError(f"history: scenarios re-encode the known returns at every step, which needs a linear "
@@ -217,6 +226,7 @@ def generate_long(module: DiffusionModule, n: int, length: int, sampler: Sampler
     With ``history`` (``T - horizon`` known log returns, ``(k,)`` or ``(n, k)``) the first window is
     a scenario after it too: the paths are the history followed by ``length`` generated returns
     (``history_length`` says how many are known; the history's end is the first seam)."""
+    refuse_several_assets(module.representation, "length")
     window = module.representation.image_shape[-1]
     horizon = window // 4 if horizon is None else horizon
     if not isinstance(length, int) or isinstance(length, bool) or length < window:

@@ -10,9 +10,11 @@ from wavediff.transforms.base import Representation
 from wavediff.transforms.representation import WaveletRepresentation
 from wavediff.transforms.returns import ReturnsRepresentation
 from wavediff.transforms.magnitude_scalogram import MagnitudeScalogram
+from wavediff.transforms.multi_asset import MultiAssetRepresentation
 
 REPRESENTATIONS: dict[str, type[Representation]] = {
-    cls.kind: cls for cls in (WaveletRepresentation, MagnitudeScalogram, ReturnsRepresentation)}
+    cls.kind: cls for cls in (WaveletRepresentation, MagnitudeScalogram, ReturnsRepresentation,
+                           MultiAssetRepresentation)}
 REPRESENTATIONS["seed_scalogram"] = MagnitudeScalogram  # its name before 0.2 (checkpoints store kind)
 
 

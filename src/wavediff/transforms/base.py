@@ -9,9 +9,10 @@ from torch import Tensor, nn
 
 
 def prices_from_returns(returns: Tensor, start_price: float) -> Tensor:
-    """Price paths ``(B, T + 1)`` (float64) from log returns ``(B, T)``, all starting at ``start_price``."""
+    """Price paths ``(..., T + 1)`` (float64) from log returns ``(..., T)`` (e.g. ``(B, T)`` or
+    ``(B, A, T)``), all starting at ``start_price``."""
     log_paths = torch.cumsum(torch.as_tensor(returns).double(), dim=-1)
-    log_paths = torch.cat([torch.zeros_like(log_paths[:, :1]), log_paths], dim=-1)
+    log_paths = torch.cat([torch.zeros_like(log_paths[..., :1]), log_paths], dim=-1)
     return start_price * torch.exp(log_paths)
 
 

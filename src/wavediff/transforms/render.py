@@ -45,31 +45,41 @@ def scalogram_figure(magnitudes: np.ndarray, labels: list[str], title: str = "",
 
 
 def paths_figure(generated_prices: np.ndarray, real_prices: np.ndarray | None = None,
-                 title: str = "", max_paths: int = 16) -> Figure:
-    """Generated price paths ``(N, T + 1)`` (left) next to real ones (right), same y range."""
+                 title: str = "", max_paths: int = 16, assets: list[str] | None = None) -> Figure:
+    """Generated price paths ``(N, T + 1)`` (left) next to real ones (right), same y range; for
+    several assets ``(N, A, T + 1)`` one row per asset (small multiples, ``assets`` names them)."""
+    generated_prices = np.asarray(generated_prices)
+    multi = generated_prices.ndim == 3
+    count = generated_prices.shape[1] if multi else 1
     panels = 2 if real_prices is not None and len(real_prices) else 1
-    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 3.6), squeeze=False, sharey=True,
-                             constrained_layout=True)
-    sets = [("generated", generated_prices)] + ([("real", real_prices)] if panels == 2 else [])
-    for ax, (name, prices) in zip(axes.flat, sets):
-        ax.plot(np.asarray(prices[:max_paths]).T, lw=0.8, alpha=0.8)
-        ax.set_title(f"{name} ({min(len(prices), max_paths)} paths)", fontsize=9)
-        ax.set_xlabel("time (bars)", fontsize=8)
-        ax.grid(alpha=0.3)
-    axes.flat[0].set_ylabel("price", fontsize=8)
+    fig, axes = plt.subplots(count, panels, figsize=(6 * panels, 3.6 if not multi else 2.2 * count + 0.6),
+                             squeeze=False, sharey="row", sharex=True, constrained_layout=True)
+    sets = [("generated", generated_prices)] + ([("real", np.asarray(real_prices))] if panels == 2 else [])
+    for col, (name, prices) in enumerate(sets):
+        for row in range(count):
+            ax = axes[row, col]
+            ax.plot((prices[:max_paths, row] if multi else prices[:max_paths]).T, lw=0.8, alpha=0.8)
+            if row == 0:
+                ax.set_title(f"{name} ({min(len(prices), max_paths)} paths)", fontsize=9)
+            if row == count - 1:
+                ax.set_xlabel("time (bars)", fontsize=8)
+            ax.grid(alpha=0.3)
+    for row in range(count):
+        label = "price" if not multi else f"{(assets or [f'asset {i}' for i in range(count)])[row]} price"
+        axes[row, 0].set_ylabel(label, fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
 
 
 def denoising_figure(prices: np.ndarray, sigmas: list[float], title: str = "") -> Figure:
-    """How one sample emerges: the price path ``(K, T + 1)`` of the network's clean prediction at
-    ``K`` noise levels ``sigmas`` (high to low), one panel each."""
+    """How one sample emerges: the price path ``(K, T + 1)`` (``(K, A, T + 1)`` for several assets)
+    of the network's clean prediction at ``K`` noise levels ``sigmas`` (high to low), one panel each."""
     count = len(prices)
     # own y range per panel: at high σ the prediction is far off, and a shared range flattens the rest
     fig, axes = plt.subplots(1, count, figsize=(2.4 * count, 2.6), squeeze=False, constrained_layout=True)
     for ax, path, sigma in zip(axes.flat, prices, sigmas):
-        ax.plot(np.asarray(path), lw=0.8)
+        ax.plot(np.asarray(path).T, lw=0.8)  # (T + 1,), or (A, T + 1): one line per asset
         ax.set_title(f"σ = {sigma:.3g}", fontsize=8)
         ax.tick_params(labelsize=6)
         ax.grid(alpha=0.3)
