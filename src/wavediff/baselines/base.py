@@ -35,8 +35,18 @@ class Baseline:
     def describe(self) -> dict[str, Any]:
         return {}
 
+    def check_data(self, multi_asset: bool) -> None:
+        """Refuse, in one line and before any work, data it cannot model: this one models one
+        asset per window (the joint baselines override it)."""
+        if multi_asset:
+            raise one_asset_only(self.name)
+
 
 JOINT_NAMES = ("ccc_garch_t", "joint_bootstrap")  # the baselines of several assets (baselines/joint.py)
+
+
+def one_asset_only(name: str) -> DataError:
+    return DataError(f"{name} models one asset; for several assets in one window use {', '.join(JOINT_NAMES)}")
 
 
 def training_series(datamodule: Any) -> list[np.ndarray]:
@@ -54,8 +64,7 @@ def check_series(name: str, series: list[np.ndarray], minimum: int) -> np.ndarra
     if not series:
         raise DataError(f"{name}: no training returns")
     if any(np.ndim(s) != 1 for s in series):
-        raise DataError(f"{name} models one asset; for several assets in one window use "
-                        f"{', '.join(JOINT_NAMES)}")
+        raise one_asset_only(name)
     joined = np.concatenate(series)
     if len(joined) < minimum:
         raise DataError(f"{name}: {len(joined)} training returns; it needs at least {minimum}")

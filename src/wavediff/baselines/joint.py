@@ -39,7 +39,16 @@ def check_panel(name: str, series: list[np.ndarray], minimum: int) -> np.ndarray
     return panel
 
 
-class CCCGarchBaseline(Baseline):
+class JointBaseline(Baseline):
+    """A baseline of joint windows ``(n, A, T)``: refuses data of one asset per window."""
+
+    def check_data(self, multi_asset: bool) -> None:
+        if not multi_asset:
+            raise DataError(f"{self.name} models several aligned assets in one window (data.assets, data=basket, "
+                            "data=sp500_nasdaq); for one asset use garch_t, gjr_t or bootstrap")
+
+
+class CCCGarchBaseline(JointBaseline):
     """Constant-conditional-correlation GARCH(1,1)-t with a Student-t copula (see the module)."""
 
     name = "ccc_garch_t"
@@ -95,7 +104,7 @@ class CCCGarchBaseline(Baseline):
                 "copula_correlation": self.copula_correlation.tolist()}
 
 
-class JointBootstrap(Baseline):
+class JointBootstrap(JointBaseline):
     """The stationary block bootstrap of training dates (the same blocks for every asset)."""
 
     name = "joint_bootstrap"

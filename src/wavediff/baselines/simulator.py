@@ -34,5 +34,8 @@ class SimulatorBaseline(Baseline):
         paths = [self.source.simulate_path(2 * window, self.source.dt, rng)[0][window:] for _ in range(n)]
         return np.stack([p.T for p in paths])  # a basket's paths are (T, A)
 
+    def check_data(self, multi_asset: bool) -> None:
+        """Any simulator: one asset or a basket (it draws what its source simulates)."""
+
     def describe(self) -> dict[str, Any]:
         return {"source": getattr(self.source, "name", type(self.source).__name__)}

@@ -65,13 +65,16 @@ class WaveletDataModule(L.LightningDataModule):
             simulators (``data=basket``), whose assets all go in one window. One name picks that
             series alone.
         missing: dates some assets lack: ``drop`` the date for all, or ``ffill`` each asset's last price.
+        decorrelate: with several assets, encode their principal components instead of the assets
+            (:class:`~wavediff.transforms.multi_asset.MultiAssetRepresentation`).
     """
 
     def __init__(self, source: Any, window_size: int = 256, stride: int = 64,
                  splits: Mapping[str, float] | None = None, transform: Mapping[str, Any] | None = None,
                  split_dates: Mapping[str, str] | None = None, batch_size: int = 16,
                  num_workers: int = 0, encode_batch_size: int = 512, cache_dir: str | None = None,
-                 condition: str | None = None, assets: Sequence[str] | None = None, missing: str = "drop") -> None:
+                 condition: str | None = None, assets: Sequence[str] | None = None, missing: str = "drop",
+                 decorrelate: bool = False) -> None:
         super().__init__()
         # Checked here, before anything is simulated or read (the training job builds one first).
         require_int(window_size, "data.window_size", 16)
@@ -105,7 +108,11 @@ class WaveletDataModule(L.LightningDataModule):
         self.encode_batch_size = encode_batch_size
         per_asset = {**dict(transform or {}), "window_size": self.window_size}
         self.representation = build_representation(
-            {"kind": "multi_asset", "assets": self.assets, "base": per_asset} if self.multi_asset else per_asset)
+            {"kind": "multi_asset", "assets": self.assets, "base": per_asset, "decorrelate": decorrelate}
+            if self.multi_asset else per_asset)
+        if decorrelate and not self.multi_asset:
+            raise ConfigError("data.decorrelate=true rotates several assets of one window; this data has one "
+                              "(set data.assets)")
         if self.labeler is not None and self.multi_asset:
             log.info("data: model.condition=%s labels each window by its equal-weight portfolio", condition)
         self.cache_dir = Path(cache_dir) if cache_dir else None

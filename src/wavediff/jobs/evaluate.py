@@ -82,7 +82,7 @@ def floor_pool(real: RealData, kind: str, n: int, seed: int) -> np.ndarray:
         return real.pool
     simulator = build_baselines(["simulator"], real.datamodule.source)[0]
     size = max(2 * n, len(real.pool))
-    return simulator.sample(size, real.held_out.shape[1], np.random.default_rng([seed, 7919]))
+    return simulator.sample(size, real.held_out.shape[-1], np.random.default_rng([seed, 7919]))
 
 
 def baseline_sets(names: list[str], real: RealData, n: int, seed: int, recorder: RunRecorder,
@@ -215,6 +215,11 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     sets = inputs.sets + [load_sample_set(item, registry)[0] for item in cfg.samples or []]
     real = real_data(config)
     reference, pool, source = real.held_out, real.pool, real.datamodule.source
+    for baseline in build_baselines(baselines, source):  # before anything is sampled
+        try:
+            baseline.check_data(real.datamodule.multi_asset)
+        except DataError as exc:
+            raise ConfigError(str(exc)) from None
     n = len(sets[0].returns) if sets else cfg.n  # baselines draw as many windows as the first set
     if (baselines or not sets) and (not isinstance(n, int) or n < 2):  # n windows to be drawn here
         raise ConfigError(f"n={n!r}: must be an integer >= 2")
