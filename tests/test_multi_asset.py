@@ -346,3 +346,12 @@ def test_basket_trains_samples_evaluates_and_records(tmp_path):
     refused = run_cli("evaluate", f"run={run_id}", "n=8", "baselines=[garch_t]", f"hydra.run.dir={tmp_path / 'e2'}",
                       *common)
     assert refused.code == 1 and refused.err.strip().startswith("error: garch_t models one asset")
+
+
+def test_one_asset_of_a_basket_refuses_the_whole_basket_simulator(tmp_path):
+    from conftest import run_cli
+
+    ran = run_cli("evaluate", "data=basket", "data.source.days=3", "data.window_size=64", "data.stride=32",
+                  "data.assets=[asset1]", "baselines=[bootstrap]", "n=8", "floor_pool=simulator",
+                  f"paths.output_root={tmp_path}", f"hydra.run.dir={tmp_path / 'e'}")
+    assert ran.code == 1 and ran.err.strip().startswith("error: floor_pool=simulator: simulator: the data picks one")

@@ -35,7 +35,10 @@ class SimulatorBaseline(Baseline):
         return np.stack([p.T for p in paths])  # a basket's paths are (T, A)
 
     def check_data(self, multi_asset: bool) -> None:
-        """Any simulator: one asset or a basket (it draws what its source simulates)."""
+        """It draws what its source simulates: one asset, or the whole basket of a multi-asset simulator."""
+        if bool(getattr(self.source, "asset_names", None)) != multi_asset:
+            raise DataError("simulator: the data picks one asset of a multi-asset simulator (data.assets); the "
+                            "simulator draws the whole basket, so it cannot be compared here (floor_pool=train)")
 
     def describe(self) -> dict[str, Any]:
         return {"source": getattr(self.source, "name", type(self.source).__name__)}

@@ -81,6 +81,10 @@ def floor_pool(real: RealData, kind: str, n: int, seed: int) -> np.ndarray:
     if kind == "train" or (kind == "auto" and not simulated):
         return real.pool
     simulator = build_baselines(["simulator"], real.datamodule.source)[0]
+    try:
+        simulator.check_data(real.datamodule.multi_asset)
+    except DataError as exc:
+        raise ConfigError(f"floor_pool={kind}: {exc}") from None
     size = max(2 * n, len(real.pool))
     return simulator.sample(size, real.held_out.shape[-1], np.random.default_rng([seed, 7919]))
 
@@ -223,6 +227,7 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     n = len(sets[0].returns) if sets else cfg.n  # baselines draw as many windows as the first set
     if (baselines or not sets) and (not isinstance(n, int) or n < 2):  # n windows to be drawn here
         raise ConfigError(f"n={n!r}: must be an integer >= 2")
+    pool = floor_pool(real, cfg.get("floor_pool", "train"), n, cfg.seed)  # refused before any sampling
     if not sets and not data_only:  # sample now, recorded like any generation
         sampler = sampler_from_config(cfg)
         module = load_module(inputs.checkpoint, resolve_device(cfg.device))
@@ -240,7 +245,6 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
             if not sets:  # nothing else to report
                 raise
 
-    pool = floor_pool(real, cfg.get("floor_pool", "train"), n, cfg.seed)
     assets = real.datamodule.assets if real.datamodule.multi_asset else None
     results = {s.name: compare_to_real(s.returns, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
                                        max_lag=cfg.max_lag, assets=assets) for s in sets}
