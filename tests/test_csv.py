@@ -145,6 +145,7 @@ def test_csv_config_composes(tmp_path):
     assert cfg.data.window_size == 64 and cfg.data.missing == "drop"
 
 
+@pytest.mark.slow  # three real processes (~30 s); the same steps run in-process in the fast suite
 def test_own_data_end_to_end_in_real_processes(tmp_path):
     """docs/guides/own-data.md, shrunk, as separate processes: CSV -> train -> generate -> evaluate."""
     csv = tmp_path / "data" / "my_prices.csv"
