@@ -79,7 +79,7 @@ def test_data_options_build_and_load(tmp_path, data):
 
         daily_frame(1000).to_csv(tmp_path / "p.csv", index=False)
         extra = [f"data.path={tmp_path / 'p.csv'}"]
-    if data in ("sp500", "nasdaq"):  # the arch package's daily series: nothing to size
+    if data in ("sp500", "nasdaq", "sp500_nasdaq"):  # the arch package's daily series: nothing to size
         pytest.importorskip("arch")
         extra = []
     cfg = compose_config("train", [f"data={data}", f"paths.output_root={tmp_path}", *extra], tmp_path / "run")

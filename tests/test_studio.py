@@ -200,11 +200,16 @@ def test_with_a_token_requests_without_it_are_401(tmp_path):
         assert c.get("/api/options").status_code == 200  # cookie from then on
 
 
-def test_a_data_run_trains_with_one_request(client):
+def test_a_data_run_request_refuses_a_missing_run_and_a_second_data_choice(client):
     run = client.post("/api/data", json={"model": "gbm", "days": 1}).json()
     assert client.post("/api/train", json={"data_run_id": 99, "overrides": SMOKE}).status_code == 422
     clash = client.post("/api/train", json={"data_run_id": run["id"], "overrides": ["data=mjd"]})
     assert clash.status_code == 422 and "data_run_id chooses the data" in clash.json()["detail"]
+
+
+@pytest.mark.slow  # a real training job (~15 s); the Studio's training path stays in the fast suite
+def test_a_data_run_trains_with_one_request(client):
+    run = client.post("/api/data", json={"model": "gbm", "days": 1}).json()
     job = client.post("/api/train", json={"data_run_id": run["id"], "overrides": SMOKE}).json()
     assert job["overrides"][:2] == ["data=csv", f"data.path={client.app.state.settings.output_root}"
                                     f"/{run['csv_url'].removeprefix('/files/')}"]
