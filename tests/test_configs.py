@@ -87,7 +87,8 @@ def test_data_options_build_and_load(tmp_path, data):
     channels = 2 * len(dm.assets) if dm.multi_asset else 2  # several assets: their images stacked
     assert dm.image_shape == (channels, cfg.data.transform.num_scales, cfg.data.window_size)
     dm.setup()
-    expected = {"mjd_rare_jumps": "mjd", "sp500": "arch.sp500", "nasdaq": "arch.nasdaq"}.get(data, data)
+    expected = {"mjd_rare_jumps": "mjd", "sp500": "arch.sp500", "nasdaq": "arch.nasdaq",
+                "sp500_nasdaq": "arch.sp500+nasdaq"}.get(data, data)
     assert dm.describe()["source"] == expected
     assert torch.isfinite(dm.images["train"]).all() and len(dm.windows["val"]) > 0
 
