@@ -218,8 +218,8 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
         config = run_config(inputs.checkpoint, inputs.train_run_id, registry)
     sets = inputs.sets + [load_sample_set(item, registry)[0] for item in cfg.samples or []]
     real = real_data(config)
-    reference, pool, source = real.held_out, real.pool, real.datamodule.source
-    for baseline in build_baselines(baselines, source):  # before anything is sampled
+    reference, source = real.held_out, real.datamodule.source
+    for baseline in build_baselines(baselines, source):  # cheap to build; refused before anything is sampled
         try:
             baseline.check_data(real.datamodule.multi_asset)
         except DataError as exc:

@@ -161,10 +161,9 @@ def write_evaluation_plots(sets: dict[str, np.ndarray], real: np.ndarray, pool: 
     figures |= {"histogram": histogram_figure(windows, one), "qq": qq_figure(windows, one),
                 "acf": acf_figure(windows, one, one_pool, n, max_lag, seed),
                 "leverage": leverage_figure(windows, one, one_pool, n, seed)}
-    what = " (equal-weight portfolio)" if joint else ""
-    for key in ("histogram", "qq", "acf", "leverage"):
-        if what:
-            figures[key].suptitle(f"{key}{what}", fontsize=9)
+    if joint:
+        for key in ("histogram", "qq", "acf", "leverage"):
+            figures[key].suptitle(f"{key} (equal-weight portfolio)", fontsize=9)
     starts = torch.as_tensor(start_price, dtype=torch.float64)
     starts = starts[:, None] if starts.ndim == 1 else starts  # one start per asset
     real_prices = (starts * prices_from_returns(real, 1.0)).numpy()
