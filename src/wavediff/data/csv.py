@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from wavediff.data.align import MISSING_POLICIES
+from wavediff.data.bars import check_fields
 from wavediff.data.sources import PriceData
 from wavediff.errors import ConfigError, DataError
 
@@ -65,6 +66,13 @@ class CSVSource:
         time_column: date/time column; default the first of timestamp, datetime, date, time.
         ticker_column: column naming tickers in a file; default ``ticker`` or ``symbol`` if present.
         missing: ``drop`` (default) or ``ffill`` for rows without a price.
+        fields: bar fields to read (:mod:`wavediff.data.bars`): ``[close]`` (default) or more of
+            ``open, high, low, volume``. With more than the close, the close is the ``Close``
+            column (not ``Adj Close``: open, high and low are unadjusted) unless ``price_column``
+            says otherwise; a high below the body (or a low above it) is raised (lowered) to it and
+            counted in the cleaning summary, a high below the low or a volume <= 0 is an error.
+        time_column: ``row`` for a file without dates whose rows are in time order: bar ``i`` is
+            then stamped business day ``i`` from 2000-01-03 (a row number, not a date).
 
     Every (file, ticker) pair is a separate series: rows are sorted by time, exact duplicate
     timestamps are dropped (first kept), and the counts of what was removed are logged and kept
@@ -75,9 +83,10 @@ class CSVSource:
 
     def __init__(self, path: str | Sequence[str], price_column: str | None = None,
                  time_column: str | None = None, ticker_column: str | None = None,
-                 missing: str = "drop") -> None:
+                 missing: str = "drop", fields: Sequence[str] | None = None) -> None:
         if missing not in MISSING_POLICIES:
             raise ConfigError(f"data.missing={missing!r}: must be one of {MISSING_POLICIES}")
+        self.fields = check_fields(fields)
         self.path = path if isinstance(path, str) else list(path)
         self.price_column, self.time_column = price_column, time_column
         self.ticker_column, self.missing = ticker_column, missing
@@ -86,7 +95,8 @@ class CSVSource:
         """Files (with size and modification time) and options: a changed file is a new key."""
         files = [(str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in expand_paths(self.path)]
         return {"source": "csv", "files": files, "price_column": self.price_column,
-                "time_column": self.time_column, "ticker_column": self.ticker_column, "missing": self.missing}
+                "time_column": self.time_column, "ticker_column": self.ticker_column, "missing": self.missing,
+                **({"fields": self.fields} if self.fields != ["close"] else {})}
 
     def load(self) -> PriceData:
         frames, cleaning = [], {}
@@ -98,6 +108,7 @@ class CSVSource:
         bars = pd.concat(frames, ignore_index=True)
         params: dict[str, Any] = {"files": [str(f) for f in files],
                                   "price_column": self.price_column, "missing": self.missing,
+                                  **({"fields": self.fields} if self.fields != ["close"] else {}),
                                   "series": list(cleaning), "cleaning": cleaning}
         return PriceData(bars=bars, source="csv", params=params)
 
@@ -107,44 +118,83 @@ class CSVSource:
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise DataError(f"{file}: not a readable CSV ({' '.join(str(exc).split())})") from exc
         columns = {_key(c): c for c in raw.columns}
-        time_col = _pick(columns, self.time_column, TIME_COLUMNS, file, "date/time")
-        if time_col is None:
-            raise DataError(f"{file}: no date/time column (looked for {', '.join(TIME_COLUMNS)}; "
-                            f"set data.time_column)")
-        price_col = _pick(columns, self.price_column, ("adjclose", "close"), file, "price")
+        if self.time_column == "row":
+            time_col = None
+            times = pd.Series(pd.bdate_range("2000-01-03", periods=len(raw)))
+        else:
+            time_col = _pick(columns, self.time_column, TIME_COLUMNS, file, "date/time")
+            if time_col is None:
+                raise DataError(f"{file}: no date/time column (looked for {', '.join(TIME_COLUMNS)}; "
+                                f"set data.time_column, or data.time_column=row for rows in time order)")
+            times = pd.to_datetime(raw[time_col], errors="coerce", format="mixed")
+            bad_time = times.isna() & raw[time_col].notna()
+            if bad_time.any():
+                i = int(np.flatnonzero(bad_time.to_numpy())[0])
+                raise DataError(f"{file}: unparseable date {raw[time_col].iloc[i]!r} in column "
+                                f"'{time_col}' (row {i + 2})")
+        bars_only = self.fields != ["close"]
+        price_col = _pick(columns, self.price_column, ("close",) if bars_only else ("adjclose", "close"),
+                          file, "price")
         if price_col is None:
-            raise DataError(f"{file}: no usable price column (looked for Adj Close, Close; "
+            raise DataError(f"{file}: no usable price column (looked for {'Close' if bars_only else 'Adj Close, Close'}; "
                             f"columns: {', '.join(map(str, raw.columns))}; set data.price_column)")
         ticker_col = _pick(columns, self.ticker_column, TICKER_COLUMNS, file, "ticker")
+        table = pd.DataFrame({"timestamp": times})
+        for field in self.fields:
+            col = price_col if field == "close" else columns.get(field)
+            if col is None:
+                raise DataError(f"{file}: data.fields asks for {field} but the file has no such column "
+                                f"(columns: {', '.join(map(str, raw.columns))})")
+            table[field] = self._numbers(raw[col], file, col, "volume" if field == "volume" else "price")
+        table["ticker"] = raw[ticker_col].astype(str) if ticker_col else file.name
+        if bars_only:
+            self._check_bars(table, file)
 
-        times = pd.to_datetime(raw[time_col], errors="coerce", format="mixed")
-        bad_time = times.isna() & raw[time_col].notna()
-        if bad_time.any():
-            i = int(np.flatnonzero(bad_time.to_numpy())[0])
-            raise DataError(f"{file}: unparseable date {raw[time_col].iloc[i]!r} in column "
-                            f"'{time_col}' (row {i + 2})")
-        prices = pd.to_numeric(raw[price_col], errors="coerce")
-        bad_price = prices.isna() & raw[price_col].notna() & (raw[price_col].astype(str).str.strip() != "")
-        if bad_price.any():
-            i = int(np.flatnonzero(bad_price.to_numpy())[0])
-            raise DataError(f"{file}: non-numeric price {raw[price_col].iloc[i]!r} in column "
-                            f"'{price_col}' (row {i + 2})")
-        if (prices <= 0).any():
-            i = int(np.flatnonzero((prices <= 0).to_numpy())[0])
-            raise DataError(f"{file}: non-positive price {prices.iloc[i]} in column '{price_col}' (row {i + 2})")
-
-        table = pd.DataFrame({"timestamp": times, "close": prices,
-                              "ticker": raw[ticker_col].astype(str) if ticker_col else file.name})
         out = []
         for ticker, group in table.groupby("ticker", sort=False):
             name = f"{file.name}:{ticker}" if ticker_col else file.name
             group = group[group["timestamp"].notna()].sort_values("timestamp", kind="stable")
             duplicates = int(group["timestamp"].duplicated().sum())
             group = group.drop_duplicates("timestamp", keep="first")
-            missing = int(group["close"].isna().sum())
-            group = group.dropna(subset=["close"]) if self.missing == "drop" else group.ffill().dropna(subset=["close"])
+            missing = int(group[self.fields].isna().any(axis=1).sum())
+            group = group.dropna(subset=self.fields) if self.missing == "drop" else \
+                group.ffill().dropna(subset=self.fields)
             counts = {"rows": int(len(group)), "duplicates_dropped": duplicates,
-                      f"missing_{'dropped' if self.missing == 'drop' else 'filled'}": missing}
+                      f"missing_{'dropped' if self.missing == 'drop' else 'filled'}": missing,
+                      **({"bars_repaired": int(group.pop("repaired").sum())} if bars_only else {})}
             log.info("%s: %s", name, counts)
-            out.append((name, group[["timestamp", "close"]].reset_index(drop=True), counts))
+            out.append((name, group[["timestamp", *self.fields]].reset_index(drop=True), counts))
         return out
+
+    @staticmethod
+    def _numbers(column: pd.Series, file: Path, name: str, what: str) -> pd.Series:
+        """Numeric, positive values of one column (blank cells stay missing); one-line errors naming the row."""
+        values = pd.to_numeric(column, errors="coerce")
+        bad = values.isna() & column.notna() & (column.astype(str).str.strip() != "")
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(f"{file}: non-numeric {what} {column.iloc[i]!r} in column '{name}' (row {i + 2})")
+        if (values <= 0).any():
+            i = int(np.flatnonzero((values <= 0).to_numpy())[0])
+            kind = "zero or negative volume" if what == "volume" else "non-positive price"
+            raise DataError(f"{file}: {kind} {values.iloc[i]} in column '{name}' (row {i + 2})")
+        return values
+
+    @staticmethod
+    def _check_bars(table: pd.DataFrame, file: Path) -> None:
+        """A high below the low is an error; a high inside the body is raised to it (a low lowered), counted."""
+        if "high" in table and "low" in table:
+            bad = table["high"] < table["low"]
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise DataError(f"{file}: high {table['high'].iloc[i]} below low {table['low'].iloc[i]} (row {i + 2})")
+        repaired = np.zeros(len(table), dtype=bool)
+        if "high" in table:
+            top = np.maximum(table["open"], table["close"])
+            repaired |= (table["high"] < top).to_numpy()
+            table["high"] = np.maximum(table["high"], top)
+        if "low" in table:
+            bottom = np.minimum(table["open"], table["close"])
+            repaired |= (table["low"] > bottom).to_numpy()
+            table["low"] = np.minimum(table["low"], bottom)
+        table["repaired"] = repaired

@@ -14,6 +14,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from wavediff.data.align import MISSING_POLICIES, align, resolve_assets
+from wavediff.data.bars import bar_channels, channel_names, check_fields
 from wavediff.data.labels import WindowLabels, build_labels
 from wavediff.data.sources import PriceData
 from wavediff.data.windows import check_split_dates, check_splits, date_split, sliding_windows, time_split
@@ -67,6 +68,10 @@ class WaveletDataModule(L.LightningDataModule):
         missing: dates some assets lack: ``drop`` the date for all, or ``ffill`` each asset's last price.
         decorrelate: with several assets, encode their principal components instead of the assets
             (:class:`~wavediff.transforms.multi_asset.MultiAssetRepresentation`).
+        fields: bar fields of each window (:mod:`wavediff.data.bars`): ``[close]`` (default: the
+            close's log returns, ``(N, T)``) or more of ``open, high, low, volume``: windows are
+            then ``(N, F, T)`` channel series (return, gap, wicks, volume change) that always decode
+            to valid bars, each channel through its own fitted representation, stacked like assets.
     """
 
     def __init__(self, source: Any, window_size: int = 256, stride: int = 64,
@@ -74,7 +79,7 @@ class WaveletDataModule(L.LightningDataModule):
                  split_dates: Mapping[str, str] | None = None, batch_size: int = 16,
                  num_workers: int = 0, encode_batch_size: int = 512, cache_dir: str | None = None,
                  condition: str | None = None, assets: Sequence[str] | None = None, missing: str = "drop",
-                 decorrelate: bool = False) -> None:
+                 decorrelate: bool = False, fields: Sequence[str] | None = None) -> None:
         super().__init__()
         # Checked here, before anything is simulated or read (the training job builds one first).
         require_int(window_size, "data.window_size", 16)
@@ -106,10 +111,15 @@ class WaveletDataModule(L.LightningDataModule):
         self.split_dates = dict(split_dates or {})
         self.batch_size, self.num_workers = batch_size, num_workers
         self.encode_batch_size = encode_batch_size
+        self.fields = check_fields(fields)
+        if self.bar_fields and (self.multi_asset or decorrelate):
+            raise ConfigError(f"data.fields={self.fields} with several assets (or data.decorrelate) is not "
+                              "supported yet: model the bars of one asset")
         per_asset = {**dict(transform or {}), "window_size": self.window_size}
+        stacked = self.assets if self.multi_asset else channel_names(self.fields) if self.bar_fields else None
         self.representation = build_representation(
-            {"kind": "multi_asset", "assets": self.assets, "base": per_asset, "decorrelate": decorrelate}
-            if self.multi_asset else per_asset)
+            {"kind": "multi_asset", "assets": stacked, "base": per_asset, "decorrelate": decorrelate}
+            if stacked else per_asset)
         if decorrelate and not self.multi_asset:
             raise ConfigError("data.decorrelate=true rotates several assets of one window; this data has one "
                               "(set data.assets)")
@@ -135,6 +145,11 @@ class WaveletDataModule(L.LightningDataModule):
         """Whether windows hold several aligned assets, ``(N, A, T)``."""
         return self.assets is not None and len(self.assets) > 1
 
+    @property
+    def bar_fields(self) -> bool:
+        """Whether windows hold the channels of OHLCV bars, ``(N, F, T)`` (``data.fields``)."""
+        return len(self.fields) > 1
+
     def cache_path(self) -> Path | None:
         """File of this data configuration in ``cache_dir``, or ``None`` when not cacheable."""
         key_fn = getattr(self.source, "cache_key", None)
@@ -143,7 +158,8 @@ class WaveletDataModule(L.LightningDataModule):
         key = config_hash({"format": CACHE_FORMAT, "source": key_fn(), "window_size": self.window_size,
                            "stride": self.stride, "splits": self.splits, "split_dates": self.split_dates,
                            "representation": self.representation.config(),
-                           **({"assets": self.assets, "missing": self.missing} if self.assets else {})})
+                           **({"assets": self.assets, "missing": self.missing} if self.assets else {}),
+                           **({"fields": self.fields} if self.bar_fields else {})})
         return self.cache_dir / f"data-{key[:20]}.pt"
 
     def setup(self, stage: str | None = None) -> None:
@@ -156,7 +172,8 @@ class WaveletDataModule(L.LightningDataModule):
             if path is not None:
                 self._save_cache(path)
         if self.labeler is not None:
-            labelled = {k: label_returns(v) for k, v in self.windows.items()}
+            # bars: labelled by the close's returns (channel 0), not by a mean over bar channels
+            labelled = {k: v[:, 0] if self.bar_fields else label_returns(v) for k, v in self.windows.items()}
             self.labeler.fit(labelled["train"], self.jumps.get("train"))
             self.labels = {k: self.labeler.assign(v, self.jumps.get(k)) for k, v in labelled.items()}
 
@@ -201,12 +218,12 @@ class WaveletDataModule(L.LightningDataModule):
             close = frame["close"].to_numpy(dtype=np.float64)
             if not np.all(np.isfinite(close)) or np.any(close <= 0):
                 raise DataError(f"{name}: prices must be finite and positive")
-            log_returns = np.diff(np.log(close))
+            log_returns = self._bar_channels(name, frame) if self.bar_fields else np.diff(np.log(close))
             # return i moves close[i] to close[i + 1]: the jumps of bar i + 1
             jumps = frame["jumps"].to_numpy()[1:] if "jumps" in frame else None
             parts = self._split(name, len(log_returns), frame["timestamp"] if self.split_dates else None)
             for part_name, part in parts.items():
-                self.series.setdefault(part_name, []).append(torch.from_numpy(log_returns[part].copy()))
+                self.series.setdefault(part_name, []).append(torch.from_numpy(log_returns[part].T.copy()))
                 windows = sliding_windows(log_returns[part], self.window_size, self.stride)
                 parts_windows.setdefault(part_name, []).append(windows)
                 if jumps is not None:
@@ -215,6 +232,10 @@ class WaveletDataModule(L.LightningDataModule):
             if start_price is None and "train" in parts:
                 # close[i + 1] is the price after return i: the last price of the training part.
                 start_price = float(close[parts["train"].stop])
+                if self.bar_fields:  # each channel's start: the close, the volume, 1 for the bar shapes
+                    start_price = torch.tensor([start_price if f == "close" else
+                                                float(frame["volume"].iloc[parts["train"].stop]) if f == "volume"
+                                                else 1.0 for f in self.fields], dtype=torch.float64)
         if start_price is None or "train" not in parts_windows:
             raise DataError("data splits must include a 'train' part")
         self.windows = {k: torch.from_numpy(np.concatenate(v)).float() for k, v in parts_windows.items()}
@@ -222,7 +243,24 @@ class WaveletDataModule(L.LightningDataModule):
             self.jumps = {k: torch.from_numpy(np.concatenate(v)).to(torch.int16) for k, v in parts_jumps.items()}
         self._fit_and_encode(start_price)
         self._description = {"source": self.price_data.source, "params": self.price_data.params,
-                             "n_rows": len(self.price_data.bars)}
+                             "n_rows": len(self.price_data.bars),
+                             **({"fields": self.fields} if self.bar_fields else {})}
+
+    def _bar_channels(self, name: str, frame: pd.DataFrame) -> np.ndarray:
+        """The bar channels ``(L - 1, F)`` of one series' bars (:func:`~wavediff.data.bars.bar_channels`)."""
+        absent = [f for f in self.fields if f not in frame]
+        if absent:
+            have = [c for c in ("open", "high", "low", "close", "volume") if c in frame]
+            raise DataError(f"{name}: data.fields asks for {', '.join(absent)}; the data has {', '.join(have)}")
+        bars = {f: frame[f].to_numpy(dtype=np.float64) for f in self.fields}
+        for f, values in bars.items():
+            if not np.all(np.isfinite(values)) or np.any(values <= 0):
+                raise DataError(f"{name}: {f} must be finite and positive")
+        channels = bar_channels(bars, self.fields)
+        if np.any(channels[:, [i for i, f in enumerate(self.fields) if f in ("high", "low")]] < 0):
+            raise DataError(f"{name}: a high or low inside the bar's body (high < max(open, close) or "
+                            "low > min(open, close))")
+        return channels
 
     def _split(self, name: str, n_returns: int, timestamps: Any = None) -> dict[str, slice]:
         """The time split of one series of ``n_returns`` returns (by ``split_dates`` when given:
@@ -283,14 +321,15 @@ class WaveletDataModule(L.LightningDataModule):
 
     @classmethod
     def from_csv(cls, path: str | list[str], price_column: str | None = None, time_column: str | None = None,
-                 ticker_column: str | None = None, missing: str = "drop", **kwargs: Any) -> "WaveletDataModule":
+                 ticker_column: str | None = None, missing: str = "drop", fields: Sequence[str] | None = None,
+                 **kwargs: Any) -> "WaveletDataModule":
         """Data module over CSV files (see :class:`~wavediff.data.csv.CSVSource` for the arguments);
         ``missing`` applies both to rows without a price and, with ``assets``, to dates some assets lack."""
         from wavediff.data.csv import CSVSource
 
         source = CSVSource(path, price_column=price_column, time_column=time_column,
-                           ticker_column=ticker_column, missing=missing)
-        return cls(source=source, missing=missing, **kwargs)
+                           ticker_column=ticker_column, missing=missing, fields=fields)
+        return cls(source=source, missing=missing, fields=fields, **kwargs)
 
     def describe(self) -> dict[str, Any]:
         """Counts and parameters for the registry and logs."""

@@ -1,0 +1,183 @@
+"""OHLCV bars as channels (data.fields): exact round trip, every decoded latent a valid bar,
+one-line errors, close-only bit-identical; the protocol's GRU scores against known answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from wavediff.data.bars import bar_channels, bars_from_channels, check_fields, check_valid_bars
+from wavediff.data.csv import CSVSource
+from wavediff.data.datamodule import WaveletDataModule
+from wavediff.errors import ConfigError, DataError
+from wavediff.metrics.gru_scores import gru_discriminative_score, gru_predictive_score, minmax_scale
+
+STOCKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "stocks" / "stock_data.csv"
+ALL = ["close", "open", "high", "low", "volume"]
+SMALL_CWT = {"kind": "complex_cwt", "num_scales": 8, "window_scales": False}
+
+
+def ohlcv(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    """Bars with gaps, wicks of both signs of body and a few zero wicks (high == close)."""
+    rng = np.random.default_rng(seed)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    open_ = np.r_[100.0, close[:-1]] * np.exp(rng.normal(0, 0.004, n))
+    top, bottom = np.maximum(open_, close), np.minimum(open_, close)
+    high = top * np.exp(np.abs(rng.normal(0, 0.005, n)) * (rng.random(n) > 0.1))
+    low = bottom * np.exp(-np.abs(rng.normal(0, 0.005, n)))
+    return pd.DataFrame({"Date": pd.bdate_range("2010-01-01", periods=n).strftime("%Y-%m-%d"), "Open": open_,
+                         "High": high, "Low": low, "Close": close, "Volume": rng.integers(1_000, 9_000, n)})
+
+
+def test_encoding_round_trips_real_bars_exactly():
+    frame = pd.read_csv(STOCKS) if STOCKS.is_file() else ohlcv(3000)
+    bars = {f: frame[f.capitalize()].to_numpy(np.float64) for f in ALL}
+    channels = bar_channels(bars, ALL)  # (L - 1, F)
+    assert channels.shape == (len(frame) - 1, 5) and channels[:, 2:4].min() >= 0
+    back = bars_from_channels(channels.T[None], ALL, bars["close"][0], bars["volume"][0])
+    for f in ALL:
+        np.testing.assert_allclose(back[f][0], bars[f][1:], rtol=1e-9)
+
+
+def test_every_decoded_latent_is_a_valid_bar():
+    rng = np.random.default_rng(1)
+    for fields in (ALL, ["close", "open", "high", "low"], ["close", "volume"], ["close", "open"]):
+        latent = rng.standard_normal((256, len(fields), 24)) * rng.choice([0.01, 1.0, 5.0], (256, 1, 1))
+        bars = bars_from_channels(latent, fields, rng.uniform(1, 1000, 256), rng.uniform(1, 1e7, 256))
+        check_valid_bars(bars)
+        assert set(bars) == set(fields)
+    with pytest.raises(ValueError, match="below the bar's body"):
+        check_valid_bars({"open": np.ones(2), "close": np.ones(2), "high": np.array([1.0, 0.9])})
+
+
+@pytest.mark.parametrize("fields, message", [
+    (["open", "high"], "must include close"),
+    (["close", "high"], "need open"),
+    (["close", "bid"], "unknown field 'bid'"),
+    (["close", "close"], "named twice"),
+    ("close", "a list of bar fields"),
+])
+def test_bad_fields_are_one_line_errors(fields, message):
+    with pytest.raises(ConfigError, match=message):
+        check_fields(fields)
+
+
+def test_fields_come_in_channel_order():
+    assert check_fields(["volume", "low", "close", "open", "high"]) == ALL
+    assert check_fields(None) == ["close"]
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda f: f.drop(columns="Volume"), "asks for volume but the file has no such column"),
+    (lambda f: f.assign(Volume=f["Volume"].where(f.index != 7, 0)), r"zero or negative volume 0.* \(row 9\)"),
+    (lambda f: f.assign(Low=f["Low"].where(f.index != 4, f["High"] * 2)), r"high .* below low .* \(row 6\)"),
+])
+def test_bad_bars_are_one_line_errors_naming_the_row(tmp_path, mutate, message):
+    path = tmp_path / "bars.csv"
+    mutate(ohlcv(60)).to_csv(path, index=False)
+    with pytest.raises(DataError, match=message):
+        CSVSource(str(path), fields=ALL).load()
+
+
+def test_a_high_inside_the_body_is_repaired_and_counted(tmp_path):
+    frame = ohlcv(60)
+    frame.loc[5, "High"] = frame.loc[5, ["Open", "Close"]].min()  # below the body's top, above the low
+    path = tmp_path / "bars.csv"
+    frame.to_csv(path, index=False)
+    data = CSVSource(str(path), fields=ALL).load()
+    assert data.params["cleaning"]["bars.csv"]["bars_repaired"] == 1
+    bars = data.bars
+    assert (bars["high"] >= np.maximum(bars["open"], bars["close"])).all()
+
+
+def test_close_only_is_bit_identical_to_today(tmp_path):
+    path = tmp_path / "bars.csv"
+    ohlcv(500).to_csv(path, index=False)
+    kwargs = dict(window_size=32, stride=4, transform=SMALL_CWT, cache_dir=str(tmp_path / "cache"))
+    today = WaveletDataModule.from_csv(str(path), **kwargs)
+    close = WaveletDataModule.from_csv(str(path), fields=["close"], **kwargs)
+    assert today.cache_path() == close.cache_path()
+    assert CSVSource(str(path)).cache_key() == CSVSource(str(path), fields=["close"]).cache_key()
+    today.setup(), close.setup()
+    for split in today.windows:
+        assert torch.equal(today.windows[split], close.windows[split])
+        assert torch.equal(today.images[split], close.images[split])
+
+
+def test_bar_windows_encode_decode_and_stay_valid(tmp_path):
+    path = tmp_path / "bars.csv"
+    frame = ohlcv(500)
+    frame.to_csv(path, index=False)
+    dm = WaveletDataModule.from_csv(str(path), fields=["volume", "high", "low", "open", "close"],
+                                    window_size=24, stride=2, transform=SMALL_CWT, condition="volatility")
+    dm.setup()
+    assert dm.fields == ALL and dm.bar_fields and not dm.multi_asset
+    train = dm.windows["train"]
+    assert train.shape[1:] == (5, 24) and dm.image_shape == (10, 8, 24)
+    np.testing.assert_allclose(dm.representation.decode(dm.representation.encode(train)), train, atol=1e-5)
+    starts = dm.representation.start_prices  # the last training close and volume; 1 for the bar shapes
+    stop = dm.series["train"][0].shape[1]
+    assert starts[0] == pytest.approx(frame["Close"].iloc[stop]) and starts[4] == pytest.approx(frame["Volume"].iloc[stop])
+    assert starts[1:4] == [1.0, 1.0, 1.0]
+    # volatility labels come from the close's returns, not from a mean over the bar channels
+    expected = dm.labeler.assign(train[:, 0], None)
+    assert torch.equal(dm.labels["train"], expected)
+    noise = torch.randn(32, *dm.image_shape)
+    check_valid_bars(bars_from_channels(dm.representation.decode(noise).numpy(), dm.fields, starts[0], starts[4]))
+
+
+def test_fields_with_several_assets_are_refused():
+    from wavediff.data.basket import BasketSource
+
+    with pytest.raises(ConfigError, match="not supported yet"):
+        WaveletDataModule(BasketSource(days=1), fields=ALL, window_size=32, transform=SMALL_CWT)
+
+
+def test_a_simulator_offers_its_bars_and_a_dateless_file_reads_in_row_order(tmp_path):
+    path = tmp_path / "nodates.csv"
+    ohlcv(200).drop(columns="Date").to_csv(path, index=False)
+    with pytest.raises(DataError, match="time_column=row"):
+        CSVSource(str(path)).load()
+    bars = CSVSource(str(path), time_column="row", fields=ALL).load().bars
+    assert bars["timestamp"].is_monotonic_increasing and len(bars) == 200
+
+
+# --- the protocol's GRU scores -------------------------------------------------------------------
+
+def _windows(n: int, seed: int, shift: float = 0.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    walk = np.cumsum(rng.normal(0, 0.05, (n, 16, 6)), axis=1) + 0.5 + shift
+    return np.clip(walk, 0, 1)
+
+
+def test_discriminative_score_is_half_for_trivially_different_data_and_small_for_one_law():
+    a, b = _windows(300, 0), _windows(300, 1)
+    assert gru_discriminative_score(a, _windows(300, 1, shift=0.4), steps=300, batch_size=64) > 0.45
+    assert gru_discriminative_score(a, b, steps=300, batch_size=64) < 0.08
+
+
+def test_predictive_score_is_the_mae_of_a_learnable_target():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.2, 0.8, (300, 12, 2))
+    x[:, 1:, 1] = x[:, :-1, 0]  # the last feature is the other one, a step later: learnable
+    good = gru_predictive_score(x, x, steps=800, batch_size=64)
+    bad = gru_predictive_score(x, rng.uniform(0, 1, x.shape), steps=800, batch_size=64)
+    assert good < 0.08 < bad  # trained on noise it predicts a constant: MAE about 0.15 here
+
+
+def test_minmax_scale_matches_the_protocol():
+    x = np.array([[[1.0, 10.0], [3.0, 30.0]]])
+    np.testing.assert_allclose(minmax_scale(x, [1.0, 10.0], [3.0, 30.0]), [[[0, 0], [1, 1]]], atol=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not STOCKS.is_file(), reason="the Stocks file lives in ../shared/benchmarks/stocks")
+def test_predictive_score_real_on_real_is_near_the_published_0036():
+    data = pd.read_csv(STOCKS).to_numpy(np.float64)
+    scaled = minmax_scale(data, data.min(0), data.max(0))
+    windows = np.stack([scaled[i:i + 24] for i in range(len(scaled) - 23)])
+    assert abs(gru_predictive_score(windows, windows) - 0.036) < 0.004
