@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from wavediff.data.bars import bar_channels, bars_from_channels, check_fields, check_valid_bars
+from wavediff.transforms.bars import bar_channels, bars_from_channels, check_fields, check_valid_bars
 from wavediff.data.csv import CSVSource
 from wavediff.data.datamodule import WaveletDataModule
 from wavediff.errors import ConfigError, DataError

@@ -24,13 +24,15 @@ REPRESENTATION_CONFIGS = [
     {"kind": "magnitude_scalogram", "num_scales": 16, "image_size": 16, "retrieval_iters": 4, "wavelet": "mexh"},
     {"kind": "returns", "num_scales": 8},
     {"kind": "multi_asset", "assets": ["a", "b"], "base": {"kind": "complex_cwt", "num_scales": 8}},
+    {"kind": "bars", "fields": ["close", "open", "volume"], "base": {"kind": "complex_cwt", "num_scales": 8}},
 ]
 
 
 def returns(n: int = 32, seed: int = 0, config: dict | None = None) -> torch.Tensor:
-    """Windows ``(n, T)``, or ``(n, A, T)`` for a multi-asset ``config``."""
+    """Windows ``(n, T)``, or ``(n, A, T)`` for a multi-asset (or bar) ``config``."""
     generator = torch.Generator().manual_seed(seed)
-    assets = (len(config["assets"]),) if config and "assets" in config else ()
+    stacked = config and (config.get("assets") or config.get("fields"))
+    assets = (len(stacked),) if stacked else ()
     return 1e-3 * torch.randn(n, *assets, T, generator=generator)
 
 
@@ -55,8 +57,9 @@ def test_representation_contract(config):
         assert float(rep.reprojection_error(noise).max()) < 1e-4
     assert rep.project(images).shape == images.shape
     assert rep.magnitude(images).shape[0] == 4 and len(rep.row_labels()) == rep.magnitude(images).shape[1]
-    prices = rep.prices(x)
-    assert prices.shape == (*x.shape[:-1], T + 1) and torch.allclose(prices[..., 0].double(), torch.tensor(10.0).double())
+    prices = rep.prices(x)  # bars: the close path
+    assert prices.shape == ((len(x), T + 1) if config["kind"] == "bars" else (*x.shape[:-1], T + 1))
+    assert prices.shape[-1] == T + 1 and torch.allclose(prices[..., 0].double(), torch.tensor(10.0).double())
     # config() + state_dict rebuild the same object (what a checkpoint stores)
     rebuilt = build_representation(rep.config())
     rebuilt.load_state_dict(rep.state_dict())

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from wavediff.data.align import MISSING_POLICIES
-from wavediff.data.bars import check_fields
+from wavediff.transforms.bars import check_fields
 from wavediff.data.sources import PriceData
 from wavediff.errors import ConfigError, DataError
 
@@ -66,7 +66,7 @@ class CSVSource:
         time_column: date/time column; default the first of timestamp, datetime, date, time.
         ticker_column: column naming tickers in a file; default ``ticker`` or ``symbol`` if present.
         missing: ``drop`` (default) or ``ffill`` for rows without a price.
-        fields: bar fields to read (:mod:`wavediff.data.bars`): ``[close]`` (default) or more of
+        fields: bar fields to read (:mod:`wavediff.transforms.bars`): ``[close]`` (default) or more of
             ``open, high, low, volume``. With more than the close, the close is the ``Close``
             column (not ``Adj Close``: open, high and low are unadjusted) unless ``price_column``
             says otherwise; a high below the body (or a low above it) is raised (lowered) to it and

@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from wavediff.data.align import MISSING_POLICIES, align, resolve_assets
-from wavediff.data.bars import bar_channels, channel_names, check_fields
+from wavediff.transforms.bars import bar_channels, check_fields
 from wavediff.data.labels import WindowLabels, build_labels
 from wavediff.data.sources import PriceData
 from wavediff.data.windows import check_split_dates, check_splits, date_split, sliding_windows, time_split
@@ -68,7 +68,7 @@ class WaveletDataModule(L.LightningDataModule):
         missing: dates some assets lack: ``drop`` the date for all, or ``ffill`` each asset's last price.
         decorrelate: with several assets, encode their principal components instead of the assets
             (:class:`~wavediff.transforms.multi_asset.MultiAssetRepresentation`).
-        fields: bar fields of each window (:mod:`wavediff.data.bars`): ``[close]`` (default: the
+        fields: bar fields of each window (:mod:`wavediff.transforms.bars`): ``[close]`` (default: the
             close's log returns, ``(N, T)``) or more of ``open, high, low, volume``: windows are
             then ``(N, F, T)`` channel series (return, gap, wicks, volume change) that always decode
             to valid bars, each channel through its own fitted representation, stacked like assets.
@@ -116,10 +116,10 @@ class WaveletDataModule(L.LightningDataModule):
             raise ConfigError(f"data.fields={self.fields} with several assets (or data.decorrelate) is not "
                               "supported yet: model the bars of one asset")
         per_asset = {**dict(transform or {}), "window_size": self.window_size}
-        stacked = self.assets if self.multi_asset else channel_names(self.fields) if self.bar_fields else None
         self.representation = build_representation(
-            {"kind": "multi_asset", "assets": stacked, "base": per_asset, "decorrelate": decorrelate}
-            if stacked else per_asset)
+            {"kind": "multi_asset", "assets": self.assets, "base": per_asset, "decorrelate": decorrelate}
+            if self.multi_asset else {"kind": "bars", "fields": self.fields, "base": per_asset}
+            if self.bar_fields else per_asset)
         if decorrelate and not self.multi_asset:
             raise ConfigError("data.decorrelate=true rotates several assets of one window; this data has one "
                               "(set data.assets)")
@@ -247,7 +247,7 @@ class WaveletDataModule(L.LightningDataModule):
                              **({"fields": self.fields} if self.bar_fields else {})}
 
     def _bar_channels(self, name: str, frame: pd.DataFrame) -> np.ndarray:
-        """The bar channels ``(L - 1, F)`` of one series' bars (:func:`~wavediff.data.bars.bar_channels`)."""
+        """The bar channels ``(L - 1, F)`` of one series' bars (:func:`~wavediff.transforms.bars.bar_channels`)."""
         absent = [f for f in self.fields if f not in frame]
         if absent:
             have = [c for c in ("open", "high", "low", "close", "volume") if c in frame]

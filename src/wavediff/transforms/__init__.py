@@ -11,10 +11,11 @@ from wavediff.transforms.representation import WaveletRepresentation
 from wavediff.transforms.returns import ReturnsRepresentation
 from wavediff.transforms.magnitude_scalogram import MagnitudeScalogram
 from wavediff.transforms.multi_asset import MultiAssetRepresentation
+from wavediff.transforms.bars import BarRepresentation
 
 REPRESENTATIONS: dict[str, type[Representation]] = {
     cls.kind: cls for cls in (WaveletRepresentation, MagnitudeScalogram, ReturnsRepresentation,
-                           MultiAssetRepresentation)}
+                           MultiAssetRepresentation, BarRepresentation)}
 REPRESENTATIONS["seed_scalogram"] = MagnitudeScalogram  # its name before 0.2 (checkpoints store kind)
 
 

@@ -22,11 +22,15 @@ window's volume level follows its start (what ties volume to the price era in a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import torch
+from torch import Tensor
 
 from wavediff.errors import ConfigError
+from wavediff.transforms.multi_asset import MultiAssetRepresentation
 
 FIELDS = ("close", "open", "high", "low", "volume")  # canonical order: channel 0 is the close return
 CHANNELS = {"close": "return", "open": "gap", "high": "upper_wick", "low": "lower_wick", "volume": "volume_change"}
@@ -116,3 +120,39 @@ def check_valid_bars(bars: dict[str, np.ndarray]) -> None:
     if "low" in bars:
         if np.any(bars["low"] > np.minimum(bars["open"], bars["close"])):
             raise ValueError("a low above the bar's body")
+
+
+class BarRepresentation(MultiAssetRepresentation):
+    """The channels of one asset's bars, each through its own fitted copy of ``base``, stacked
+    like assets: ``(B, F, T)`` channel windows <-> ``(B, F * C, S, T)`` images, exact inverse.
+
+    ``prices`` is the close path (what every price plot and evaluation of a single series reads);
+    :meth:`bars` decodes whole bars. Each part's ``start_price`` is its channel's start: the last
+    training close (return), the last training volume (volume change), 1 for the bar shapes.
+    """
+
+    kind = "bars"
+
+    def __init__(self, fields: Sequence[str], base: Mapping[str, Any], window_size: int | None = None) -> None:
+        fields = check_fields(fields)
+        if len(fields) < 2:
+            raise ValueError(f"fields={fields}: bars need the close and at least one more field")
+        super().__init__(channel_names(fields), base, window_size)
+        self.fields = fields
+
+    def config(self) -> dict[str, Any]:
+        return {"kind": self.kind, "fields": list(self.fields), "base": self.parts[0].config()}
+
+    def prices(self, returns: Tensor, start_price: Tensor | Sequence[float] | float | None = None) -> Tensor:
+        """Close paths ``(B, T + 1)`` from channel windows ``(B, F, T)`` (channel 0: the close's returns)."""
+        start = self.start_prices[0] if start_price is None else start_price
+        return self.parts[0].prices(returns[:, 0], start)
+
+    def bars(self, channels: Tensor | np.ndarray, prev_close: np.ndarray | float | None = None,
+             prev_volume: np.ndarray | float | None = None) -> dict[str, np.ndarray]:
+        """Valid bars (field -> ``(B, T)``) of channel windows ``(B, F, T)``, from each window's
+        previous close and volume (default: the last training ones)."""
+        channels = channels.detach().cpu().numpy() if isinstance(channels, torch.Tensor) else channels
+        starts = dict(zip(self.fields, self.start_prices))
+        return bars_from_channels(channels, self.fields, starts["close"] if prev_close is None else prev_close,
+                                  starts.get("volume", 1.0) if prev_volume is None else prev_volume)
