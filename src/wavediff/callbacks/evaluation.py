@@ -50,7 +50,8 @@ class EvaluationCallback(L.Callback):
 
     def _evaluate(self, trainer: L.Trainer, sampled: SampledEpoch, reference, pool) -> None:
         result = compare_to_real(sampled.returns, reference, pool, draws=self.floor_draws, seed=self.seed,
-                                 max_lag=self.max_lag, assets=getattr(trainer.datamodule, "assets", None))
+                                 max_lag=self.max_lag, assets=getattr(trainer.datamodule, "assets", None),
+                                 fields=getattr(trainer.datamodule, "fields", None))
         sampled.metrics = flat_metrics(result)
         scalars = {}
         for name in self.headline:

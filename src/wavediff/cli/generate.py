@@ -17,7 +17,9 @@ def summary(result: GenerationResult) -> str:
     return (f"generation run {h['generation_run_id']}: {h['n']} series with {h['sampler']} "
             f"({h['network_evals']} network calls each)\n{classes}"
             f"  scalogram  {h['scalogram_png']}\n  paths      {h['paths_png']}\n"
-            + (f"  fan chart  {h['fan_png']}  (after {h['history_length']} known returns)\n" if h["fan_png"] else "") +
+            + (f"  fan chart  {h['fan_png']}  (after {h['history_length']} known returns)\n" if h["fan_png"] else "")
+            + (f"  bars       {h['bars_csv']}  (OHLCV, one ticker per window: data=csv reads it)\n"
+               f"  candles    {h['candles_png']}\n" if h.get("bars_csv") else "") +
             f"  arrays     {h['npz']}  (returns, prices, images)\n  registry   {h['registry']}")
 
 

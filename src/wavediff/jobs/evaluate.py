@@ -26,7 +26,7 @@ from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.mjd_oracle import mjd_oracle_report
 from wavediff.metrics.plots import write_evaluation_plots
 from wavediff.metrics.report import (compare_to_real, cross_asset_table, flat_metrics, markdown_table, oracle_table,
-                                     paired_verdicts, per_asset_table, verdict_table)
+                                     paired_verdicts, per_asset_table, per_field_table, verdict_table)
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry, git_commit
 from wavediff.registry.tables import GenerationRun, TrainRun
@@ -78,8 +78,11 @@ def floor_pool(real: RealData, kind: str, n: int, seed: int) -> np.ndarray:
     if kind not in FLOOR_POOLS:
         raise ConfigError(f"floor_pool={kind!r}: one of {', '.join(FLOOR_POOLS)}")
     simulated = callable(getattr(real.datamodule.source, "simulate_path", None))
-    if kind == "train" or (kind == "auto" and not simulated):
+    bars = getattr(real.datamodule, "bar_fields", False)
+    if kind == "train" or (kind == "auto" and (not simulated or bars)):
         return real.pool
+    if bars:
+        raise ConfigError(f"floor_pool={kind}: the simulator draws closes, not bars (data.fields); use floor_pool=train")
     simulator = build_baselines(["simulator"], real.datamodule.source)[0]
     try:
         simulator.check_data(real.datamodule.multi_asset)
@@ -219,6 +222,10 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     sets = inputs.sets + [load_sample_set(item, registry)[0] for item in cfg.samples or []]
     real = real_data(config)
     reference, source = real.held_out, real.datamodule.source
+    fields = real.datamodule.fields if getattr(real.datamodule, "bar_fields", False) else None
+    if fields and baselines:
+        raise ConfigError(f"baselines={baselines}: the classical baselines draw closes, not bars "
+                          f"(data.fields={fields}); evaluate the bar model without baselines")
     for baseline in build_baselines(baselines, source):  # cheap to build; refused before anything is sampled
         try:
             baseline.check_data(real.datamodule.multi_asset)
@@ -247,8 +254,8 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
 
     assets = real.datamodule.assets if real.datamodule.multi_asset else None
     results = {s.name: compare_to_real(s.returns, reference, pool, draws=cfg.floor_draws, seed=cfg.seed,
-                                       max_lag=cfg.max_lag, assets=assets) for s in sets}
-    truth = mjd_truth(source) if cfg.get("mjd_oracle", True) else None
+                                       max_lag=cfg.max_lag, assets=assets, fields=fields) for s in sets}
+    truth = mjd_truth(source) if cfg.get("mjd_oracle", True) and not fields else None
     if truth is not None:
         for s in sets:
             results[s.name]["mjd_oracle"] = mjd_oracle_report(s.returns, reference, *truth)
@@ -256,12 +263,14 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     draws = cfg.get("verdict_draws", 20)
     if len(sets) > 1 and draws:
         first = sets[0]
-        verdicts = {s.name: paired_verdicts(first.returns, s.returns, reference, draws=draws, seed=cfg.seed,
-                                            max_lag=cfg.max_lag) for s in sets[1:]}
+        close = (lambda r: r[:, 0]) if fields else (lambda r: r)  # noqa: E731 - bars: compared on the close
+        verdicts = {s.name: paired_verdicts(close(first.returns), close(s.returns), close(reference), draws=draws,
+                                            seed=cfg.seed, max_lag=cfg.max_lag) for s in sets[1:]}
         results[first.name]["verdicts"] = verdicts
     start_price = float(getattr(source, "start_price", None) or 100.0)
     plots = write_evaluation_plots({s.name: s.returns for s in sets}, reference, pool, out,
-                                   start_price=start_price, max_lag=cfg.max_lag, seed=cfg.seed, assets=assets)
+                                   start_price=start_price, max_lag=cfg.max_lag, seed=cfg.seed, assets=assets,
+                                   fields=fields)
     for s in sets:
         recorder.metrics(flat_metrics(results[s.name]), "evaluate", train_run_id=inputs.train_run_id,
                          generation_run_id=s.generation_run_id)
@@ -304,6 +313,8 @@ def _write_report(out: Path, checkpoint: Path | None, train_run_id: int | None, 
     table = markdown_table(results)
     if "cross_asset" in next(iter(results.values())):
         table += "\n\n" + cross_asset_table(results) + "\n\n" + per_asset_table(results)
+    if "fields" in next(iter(results.values())):
+        table += "\n\n" + per_field_table(results)
     if oracle:
         table += "\n\n" + oracle_table(results)
     if verdicts:

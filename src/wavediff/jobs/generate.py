@@ -51,7 +51,8 @@ class GenerationResult:
                 "classes": counts, "scalogram_png": str(art.scalogram_png), "paths_png": str(art.paths_png),
                 "npz": str(art.npz), "registry": self.registry_url,
                 "history_length": self.samples.history_length,
-                "fan_png": str(art.fan_png) if art.fan_png else None}
+                "fan_png": str(art.fan_png) if art.fan_png else None,
+                **({"bars_csv": str(art.bars_csv), "candles_png": str(art.candles_png)} if art.bars_csv else {})}
 
 
 @dataclass

@@ -15,7 +15,8 @@ import torch
 from wavediff.metrics.cross_asset import correlation_matrix, lower_tail_dependence, portfolio_returns
 from wavediff.metrics.stylized import acf_curves, leverage
 from wavediff.transforms.base import prices_from_returns
-from wavediff.transforms.render import paths_figure, save_figure  # also selects the headless backend
+from wavediff.transforms.bars import bars_from_channels
+from wavediff.transforms.render import candles_figure, paths_figure, save_figure  # also selects the headless backend
 
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 
@@ -142,13 +143,21 @@ def tail_dependence_figure(sets: dict[str, np.ndarray], real: np.ndarray, assets
 
 def write_evaluation_plots(sets: dict[str, np.ndarray], real: np.ndarray, pool: np.ndarray, out_dir: Path,
                            start_price: float | list[float] = 100.0, max_lag: int = 50, seed: int = 0,
-                           assets: list[str] | None = None) -> dict[str, Path]:
+                           assets: list[str] | None = None, fields: list[str] | None = None) -> dict[str, Path]:
     """Write ``histogram.png``, ``qq.png``, ``acf.png``, ``leverage.png`` and ``paths_<name>.png``
     into ``out_dir``; returns ``{plot name: path}``. For joint windows ``(N, A, T)`` the first four
     show the equal-weight portfolio's returns, the paths one row per asset, and ``correlation.png``
-    and ``tail_dependence.png`` are added."""
+    and ``tail_dependence.png`` are added. For bar-channel windows ``(N, F, T)`` (bar ``fields``)
+    they show the close, and ``candles.png`` shows a few bars of the real and of each set."""
     out_dir = Path(out_dir)
     n = min(len(r) for r in sets.values())
+    candles = None
+    if fields is not None and len(fields) > 1:
+        first = float(np.atleast_1d(start_price)[0])
+        candles = candles_figure({name: bars_from_channels(r, fields, first, 1.0)
+                                  for name, r in {"held-out real": real, **sets}.items()},
+                                 title="bars (each window from the same start close)")
+        sets, real, pool, start_price = ({k: v[:, 0] for k, v in sets.items()}, real[:, 0], pool[:, 0], first)
     joint = np.ndim(real) == 3
     if joint:
         assets = list(assets or [f"asset{i}" for i in range(real.shape[1])])
@@ -170,6 +179,8 @@ def write_evaluation_plots(sets: dict[str, np.ndarray], real: np.ndarray, pool: 
     for name, r in sets.items():
         figures[f"paths_{name}"] = paths_figure((starts * prices_from_returns(r, 1.0)).numpy(), real_prices,
                                                 title=f"{name} vs held-out real", assets=assets)
+    if candles is not None:
+        figures["candles"] = candles
     paths = {}
     for key, fig in figures.items():
         paths[key] = out_dir / f"{key}.png"

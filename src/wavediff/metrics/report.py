@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from wavediff.metrics.bar_shapes import bar_shape_distances, bar_shape_stats
 from wavediff.metrics.cross_asset import cross_asset_distances, cross_asset_stats
 from wavediff.metrics.discriminative import discriminative_score
 from wavediff.metrics.predictive import fit_forecaster, forecast_mae, predictive_score
@@ -15,7 +16,7 @@ from wavediff.metrics.tails import memorisation, tail_stats
 
 def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarray, draws: int = 5,
                     seed: int = 0, max_lag: int = 50, floors: dict[str, float] | None = None,
-                    assets: list[str] | None = None) -> dict[str, Any]:
+                    assets: list[str] | None = None, fields: list[str] | None = None) -> dict[str, Any]:
     """Distances of ``generated`` windows ``(N, T)`` to held-out ``reference`` windows ``(M, T)``.
 
     The noise floor of each distance is its median over ``draws`` random sets of ``N`` real
@@ -25,9 +26,12 @@ def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarr
     ``draws`` and ``seed``) skips computing them again.
     Returns ``{"metrics": {name: {value, floor, ratio}}, "moments": {...}}``.
 
-    Joint windows of several assets ``(N, A, T)`` (named ``assets``) go to :func:`compare_assets_to_real`.
+    Joint windows of several assets ``(N, A, T)`` (named ``assets``) go to :func:`compare_assets_to_real`,
+    bar-channel windows ``(N, F, T)`` (of bar ``fields``) to :func:`compare_bars_to_real`.
     """
     generated, reference, pool = (np.asarray(a, dtype=np.float64) for a in (generated, reference, pool))
+    if fields is not None and len(fields) > 1:
+        return compare_bars_to_real(generated, reference, pool, list(fields), draws, seed, max_lag, floors)
     if generated.ndim == 3:
         return compare_assets_to_real(generated, reference, pool, draws, seed, max_lag, floors, assets)
     n = len(generated)
@@ -122,6 +126,53 @@ def compare_assets_to_real(generated: np.ndarray, reference: np.ndarray, pool: n
             "n_generated": n, "n_reference": int(len(reference))}
 
 
+def compare_bars_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarray, fields: list[str],
+                         draws: int = 5, seed: int = 0, max_lag: int = 50,
+                         floors: dict[str, float] | None = None) -> dict[str, Any]:
+    """:func:`compare_to_real` for bar-channel windows ``(N, F, T)`` (:mod:`wavediff.transforms.bars`):
+    the close's returns under the univariate names (the headline, as for a close-only model);
+    every other channel's own metrics (``result["fields"][channel]``, ``<channel>/<metric>`` rows);
+    the bar-shape distances of :mod:`wavediff.metrics.bar_shapes` and the discriminative score
+    of whole bars (``discriminative_joint``), each with the floor of ``draws`` real sets from ``pool``."""
+    from wavediff.transforms.bars import channel_names
+
+    if generated.ndim != 3 or generated.shape[1] != len(fields) or reference.shape[1:] != generated.shape[1:] \
+            or pool.shape[1:] != generated.shape[1:]:
+        raise ValueError(f"bar windows (N, {len(fields)}, T) of fields {fields} expected; got generated "
+                         f"{generated.shape}, reference {reference.shape}, pool {pool.shape}")
+    n = len(generated)
+    names = channel_names(fields)
+
+    def own(name: str) -> dict[str, float] | None:
+        return None if floors is None else {k.split("/", 1)[1]: v for k, v in floors.items()
+                                            if k.startswith(f"{name}/")}
+
+    result = compare_to_real(generated[:, 0], reference[:, 0], pool[:, 0], draws, seed, max_lag,
+                             None if floors is None else {k: v for k, v in floors.items() if "/" not in k})
+    result["fields"] = {name: compare_to_real(generated[:, i], reference[:, i], pool[:, i], draws, seed, max_lag,
+                                              own(name)) for i, name in enumerate(names) if i > 0}
+    values = bar_shape_distances(generated, reference, fields)
+    joint = n >= 8 and len(reference) >= 8
+    if joint:
+        values["discriminative_joint"] = discriminative_score(generated, reference, seed=seed)
+    if floors is None:
+        rng = np.random.default_rng(seed + 7919)
+        draws_ = [bar_shape_distances(pool[rng.choice(len(pool), n, replace=False)], reference, fields)
+                  for _ in range(draws)]
+        shape_floors = {key: float(np.median([f[key] for f in draws_])) for key in draws_[0]}
+        if joint:
+            shape_floors["discriminative_joint"] = discriminative_score(
+                pool[rng.choice(len(pool), n, replace=False)], reference, seed=seed + 1)
+    else:
+        shape_floors = {key: floors[key] for key in values}
+    for key, value in values.items():
+        floor = shape_floors[key]
+        result["metrics"][key] = {"value": value, "floor": floor,
+                                  "ratio": value / floor if floor > 0 else float("inf")}
+    result["bars"] = {"generated": bar_shape_stats(generated, fields), "real": bar_shape_stats(reference, fields)}
+    return result
+
+
 def joint_distances(generated: np.ndarray, real: np.ndarray, max_lag: int = 50) -> dict[str, float]:
     """Distances between joint windows ``(N, A, T)``: each univariate distance's median over the
     assets, then the cross-asset distances."""
@@ -175,6 +226,28 @@ def per_asset_table(results: dict[str, dict[str, Any]]) -> str:
                 m = results[n]["assets"][a]["metrics"].get(key)
                 cells.append(f"{m['ratio']:.2f}" if m else "-")
         rows.append(f"| {key} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def per_field_table(results: dict[str, dict[str, Any]]) -> str:
+    """Markdown: value / floor of the main univariate metrics of each bar channel, per set, and
+    the bar-shape facts of the real set and of each set."""
+    names = list(results)
+    first = next(iter(results.values()))
+    channels = list(first["fields"])
+    rows = ["| metric (value / floor) | " + " | ".join(f"{n}: {c}" for n in names for c in channels) + " |",
+            "|---|" + "---|" * (len(names) * len(channels))]
+    for key in PER_ASSET_ROWS:
+        cells = []
+        for n in names:
+            for c in channels:
+                m = results[n]["fields"][c]["metrics"].get(key)
+                cells.append(f"{m['ratio']:.2f}" if m else "-")
+        rows.append(f"| {key} | " + " | ".join(cells) + " |")
+    rows += ["", "| bar shape | real | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for key, value in first["bars"]["real"].items():
+        rows.append(f"| {key} | {value:.4g} | " + " | ".join(
+            f"{results[n]['bars']['generated'][key]:.4g}" for n in names) + " |")
     return "\n".join(rows)
 
 
@@ -294,8 +367,11 @@ def flat_metrics(result: dict[str, Any]) -> dict[str, dict[str, float | None]]:
                                             "ratio": memo["ratio"]}
         rows["memorisation_copy_share"] = {"value": memo["copy_share"], "floor": memo["heldout_copy_share"],
                                            "ratio": None}
-    for asset, own in result.get("assets", {}).items():  # joint windows: every asset's own rows too
+    for asset, own in (result.get("assets", {}) | result.get("fields", {})).items():  # each asset's (field's) rows
         rows.update({f"{asset}/{key}": value for key, value in flat_metrics(own).items()})
+    for key, value in result.get("bars", {}).get("generated", {}).items():
+        real_value = result["bars"]["real"][key]
+        rows[key] = {"value": value, "floor": None, "ratio": value / real_value if real_value else None}
     oracle = result.get("mjd_oracle")
     if oracle:
         rows["mjd_loglik"] = {"value": oracle["loglik_generated"], "floor": None,

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from wavediff.sampling.generate import Samples
 from wavediff.transforms.base import Representation
-from wavediff.transforms.render import fan_figure, paths_figure, save_figure, scalogram_figure
+from wavediff.transforms.render import candles_figure, fan_figure, paths_figure, save_figure, scalogram_figure
 from wavediff.utils import atomic_path
 
 
@@ -27,11 +28,14 @@ class SampleArtifacts:
     paths_rgb: np.ndarray = field(repr=False)
     summary: dict[str, Any] = field(default_factory=dict)
     fan_png: Path | None = None  # scenarios after a known history: the fan chart
+    bars_csv: Path | None = None  # bar models (data.fields): the generated bars, in the loader's format
+    candles_png: Path | None = None
 
 
-def summarize(samples: Samples) -> dict[str, Any]:
-    """A few numbers about the generated log returns (for logs and the registry)."""
-    r = samples.returns.double().flatten()
+def summarize(samples: Samples, close_channel: bool = False) -> dict[str, Any]:
+    """A few numbers about the generated log returns (for logs and the registry); of the close's
+    returns (channel 0) with ``close_channel`` (bar models)."""
+    r = (samples.returns[:, 0] if close_channel else samples.returns).double().flatten()
     centred = r - r.mean()
     var = centred.pow(2).mean()
     return {
@@ -75,7 +79,17 @@ def write_sample_artifacts(samples: Samples, representation: Representation,
         save_figure(fan_figure(samples.prices.numpy(), samples.history_length,
                                title=f"{title} {len(samples.prices)} scenarios after {samples.history_length} "
                                      f"known returns".strip()), fan_png)
-    summary = summarize(samples)
+    bars_csv = candles_png = None
+    if callable(getattr(representation, "bars", None)):  # bar channels: write the bars themselves
+        named = (lambda name: scalogram_png.with_name(name) if scalogram_png.name == "scalogram.png"  # noqa: E731
+                 else scalogram_png.with_name(f"{scalogram_png.stem}_{name}"))
+        bars_csv, candles_png = named("bars.csv"), named("candles.png")
+        bars = representation.bars(samples.returns)
+        write_bars_csv(bars, bars_csv)
+        shown = {"generated": bars} | ({"real": representation.bars(real_returns[: len(samples.returns)])}
+                                       if real_returns is not None and len(real_returns) else {})
+        save_figure(candles_figure(shown, title=f"{title} generated bars".strip()), candles_png)
+    summary = summarize(samples, close_channel=bars_csv is not None)
     with atomic_path(npz) as tmp:
         np.savez_compressed(
             tmp, returns=samples.returns.numpy(), prices=samples.prices.numpy(),
@@ -89,4 +103,17 @@ def write_sample_artifacts(samples: Samples, representation: Representation,
                if samples.returns_as_sampled is not None else {}),
             history_length=samples.history_length,
         )
-    return SampleArtifacts(scalogram_png, paths_png, npz, scalogram_rgb, paths_rgb, summary, fan_png)
+    return SampleArtifacts(scalogram_png, paths_png, npz, scalogram_rgb, paths_rgb, summary, fan_png,
+                           bars_csv, candles_png)
+
+
+def write_bars_csv(bars: dict[str, np.ndarray], path: Path) -> None:
+    """Generated bars (field -> ``(N, T)``) as one CSV the loader reads back (``data=csv``): a
+    ``ticker`` per window (``sample_0000``, ...), each stamped business days from 2000-01-03
+    (generated windows have no dates), columns ``timestamp, ticker, open, high, low, close, volume``."""
+    n, t = bars["close"].shape
+    days = pd.bdate_range("2000-01-03", periods=t).strftime("%Y-%m-%d")
+    frame = pd.DataFrame({"timestamp": np.tile(days, n), "ticker": np.repeat([f"sample_{i:04d}" for i in range(n)], t)}
+                         | {f: bars[f].ravel() for f in ("open", "high", "low", "close", "volume") if f in bars})
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)

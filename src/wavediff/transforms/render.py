@@ -135,6 +135,41 @@ def long_paths_figure(prices: np.ndarray, seams: list[int], title: str = "", max
     return fig
 
 
+def candles_figure(sets: dict[str, dict[str, np.ndarray]], title: str = "", windows: int = 3) -> Figure:
+    """Candlesticks of the first ``windows`` windows of each set (a row per set): ``sets`` maps a
+    name to bars (field -> ``(N, T)``, :meth:`~wavediff.transforms.bars.BarRepresentation.bars`);
+    green bodies close above the open, red below; volume, when present, as grey bars underneath."""
+    names = list(sets)
+    count = min(windows, min(len(b["close"]) for b in sets.values()))
+    fig, axes = plt.subplots(len(names), count, figsize=(3.6 * count, 2.6 * len(names)), squeeze=False,
+                             constrained_layout=True)
+    for row, name in enumerate(names):
+        bars = sets[name]
+        for col in range(count):
+            ax = axes[row, col]
+            close = bars["close"][col]
+            t = np.arange(len(close))
+            open_ = bars["open"][col] if "open" in bars else np.r_[close[0], close[:-1]]  # no open: the last close
+            up = close >= open_
+            if "high" in bars:
+                ax.vlines(t, bars["low"][col], bars["high"][col], color="k", lw=0.6)
+            bottom, height = np.minimum(open_, close), np.abs(close - open_)
+            ax.bar(t, np.maximum(height, 1e-9 * close), bottom=bottom, width=0.7,
+                   color=np.where(up, "tab:green", "tab:red"), edgecolor="k", linewidth=0.3)
+            if "volume" in bars:
+                vol = ax.twinx()
+                vol.bar(t, bars["volume"][col], width=0.7, color="0.6", alpha=0.35)
+                vol.set_ylim(0, 4 * bars["volume"][col].max())
+                vol.set_yticks([])
+            ax.set_title(f"{name} {col + 1}", fontsize=8)
+            ax.tick_params(labelsize=6)
+            ax.grid(alpha=0.3)
+        axes[row, 0].set_ylabel("price", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
 def save_figure(fig: Figure, path: Path) -> np.ndarray:
     """Write ``fig`` as PNG (atomically) and return it as an RGB array ``(H, W, 3)`` uint8."""
     with atomic_path(path) as tmp:
