@@ -18,6 +18,7 @@ COMMANDS = {
     "benchmark": ("benchmark", "quality benchmark: data sets x generators (WaveDiff, GARCH, bootstrap), one table"),
     "samplers": ("samplers", "sampler comparison on trained models: network calls x churn -> quality, seconds"),
     "forecast": ("forecast", "scenario forecasts from held-out origins: coverage, VaR, CRPS vs GARCH-t and bootstrap"),
+    "stocks": ("stocks", "the field's Stocks benchmark (GRU discriminative/predictive scores) beside the published"),
     "bench": ("bench", "speed benchmark, ratios measured side by side"),
 }
 
