@@ -149,8 +149,14 @@ def compare_bars_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.
 
     result = compare_to_real(generated[:, 0], reference[:, 0], pool[:, 0], draws, seed, max_lag,
                              None if floors is None else {k: v for k, v in floors.items() if "/" not in k})
+    # a channel constant in the real data (the simulators' bars open at the last close: no gaps) has
+    # no distribution to compare: left out, and named
+    constant = [name for i, name in enumerate(names) if i > 0 and np.ptp(reference[:, i]) == 0]
     result["fields"] = {name: compare_to_real(generated[:, i], reference[:, i], pool[:, i], draws, seed, max_lag,
-                                              own(name)) for i, name in enumerate(names) if i > 0}
+                                              own(name)) for i, name in enumerate(names) if i > 0
+                        and name not in constant}
+    if constant:
+        result["constant_fields"] = constant
     values = bar_shape_distances(generated, reference, fields)
     joint = n >= 8 and len(reference) >= 8
     if joint:
@@ -244,6 +250,8 @@ def per_field_table(results: dict[str, dict[str, Any]]) -> str:
                 m = results[n]["fields"][c]["metrics"].get(key)
                 cells.append(f"{m['ratio']:.2f}" if m else "-")
         rows.append(f"| {key} | " + " | ".join(cells) + " |")
+    if first.get("constant_fields"):
+        rows += ["", f"Left out, constant in the real data: {', '.join(first['constant_fields'])}."]
     rows += ["", "| bar shape | real | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     for key, value in first["bars"]["real"].items():
         rows.append(f"| {key} | {value:.4g} | " + " | ".join(
