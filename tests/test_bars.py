@@ -220,3 +220,48 @@ def test_bars_train_sample_evaluate_record_and_read_back(tmp_path):
     refused = run_cli("evaluate", f"run={run_id}", "n=8", "baselines=[garch_t]", f"hydra.run.dir={tmp_path / 'e2'}",
                       *common)
     assert refused.code == 1 and "draw closes, not bars" in refused.err
+
+
+def test_bar_shape_facts_match_bars_built_by_hand():
+    from wavediff.metrics.bar_shapes import bar_shape_stats, bar_shapes, volume_abs_return_corr
+
+    # every bar: open 100 -> close 101 (from a previous close of 100), high 102, low 98.5
+    t = 6
+    channels = np.zeros((3, 5, t))
+    channels[:, 0, 0] = np.log(1.01)  # one return; then flat closes at 101 opening at 101 * exp(gap)
+    bars = bars_from_channels(channels, ALL, 100.0)
+    shapes = bar_shapes(channels, ALL)
+    expected_range = (bars["high"] - bars["low"]) / bars["close"]
+    np.testing.assert_allclose(shapes["range_over_close"], expected_range.ravel())
+    assert shapes["body_share"][0] == 1.0  # no wicks: the body is the whole range
+    assert shapes["body_share"][1] == 0.0  # a flat bar with no range counts as no body
+    # volume that rises exactly with |r| inside each window: correlation 1
+    rng = np.random.default_rng(0)
+    x = np.zeros((50, 5, 20))
+    x[:, 0] = rng.normal(0, 0.01, (50, 20))
+    level = 3 * np.abs(x[:, 0])
+    x[:, 4] = np.diff(np.concatenate([np.zeros((50, 1)), level], axis=1), axis=1)  # log volume = 3 |r|
+    assert volume_abs_return_corr(x, ALL) == pytest.approx(1.0)
+    assert volume_abs_return_corr(x, ["close", "open"] + ALL[2:4]) is None
+    assert set(bar_shape_stats(x, ALL)) == {"median_range_over_close", "median_body_share", "volume_abs_return_corr"}
+
+
+def test_bar_report_floors_and_rows():
+    from wavediff.metrics.report import compare_to_real, flat_metrics, per_field_table
+
+    rng = np.random.default_rng(0)
+
+    def windows(n, wick):
+        x = rng.normal(0, 0.01, (n, 5, 24))
+        x[:, 1] *= 0.3
+        x[:, 2:4] = np.abs(rng.normal(0, wick, (n, 2, 24)))
+        return x
+
+    real, pool = windows(64, 0.005), windows(128, 0.005)
+    fat_wicks = compare_to_real(windows(32, 0.02), real, pool, draws=2, max_lag=5, fields=ALL)
+    same = compare_to_real(windows(32, 0.005), real, pool, draws=2, max_lag=5, fields=ALL)
+    assert fat_wicks["metrics"]["range_over_close_ks"]["ratio"] > 3 * same["metrics"]["range_over_close_ks"]["ratio"]
+    assert set(fat_wicks["fields"]) == {"gap", "upper_wick", "lower_wick", "volume_change"}
+    rows = flat_metrics(fat_wicks)
+    assert {"ks", "upper_wick/ks", "median_body_share", "discriminative_joint"} <= set(rows)
+    assert "| upper_wick" not in per_field_table({"a": fat_wicks}) and "a: upper_wick" in per_field_table({"a": fat_wicks})
