@@ -265,3 +265,12 @@ def test_bar_report_floors_and_rows():
     rows = flat_metrics(fat_wicks)
     assert {"ks", "upper_wick/ks", "median_body_share", "discriminative_joint"} <= set(rows)
     assert "| upper_wick" not in per_field_table({"a": fat_wicks}) and "a: upper_wick" in per_field_table({"a": fat_wicks})
+
+
+def test_scenarios_and_long_paths_refuse_a_bar_model_in_one_line():
+    from wavediff.sampling.generate import refuse_several_assets
+    from wavediff.transforms import build_representation
+
+    rep = build_representation({"kind": "bars", "fields": ALL, "base": SMALL_CWT, "window_size": 32})
+    with pytest.raises(ConfigError, match="history: scenarios and long paths continue a close-only model"):
+        refuse_several_assets(rep, "history")

@@ -89,6 +89,9 @@ def held_out_series(config: dict[str, Any], splits: Sequence[str]) -> tuple[list
     if dm.multi_asset:
         raise ConfigError(f"forecast scores one asset's scenarios; this run's windows hold the assets "
                           f"{', '.join(dm.assets)}")
+    if dm.bar_fields:
+        raise ConfigError(f"forecast scores a close-only model's scenarios; this run models whole bars "
+                          f"({', '.join(dm.fields)})")
     dm.setup()
     missing = [s for s in splits if s not in dm.series]
     if missing:

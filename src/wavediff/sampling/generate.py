@@ -48,6 +48,10 @@ def check_request(module: DiffusionModule, condition: int | None, guidance_scale
 
 def refuse_several_assets(representation: Any, what: str) -> None:
     """Scenarios after a history and chained long paths are built for one asset per window."""
+    fields = getattr(representation, "fields", None)
+    if fields:
+        raise ConfigError(f"{what}: scenarios and long paths continue a close-only model; this model generates "
+                          f"whole bars ({', '.join(fields)})")
     assets = getattr(representation, "assets", None)
     if assets:
         raise ConfigError(f"{what}: scenarios and long paths are for one asset per window; this model's windows "
