@@ -7,7 +7,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from conftest import CONFIGS, compose_config
+from conftest import CONFIGS, ROOT, compose_config
 from wavediff.models.diffusion import DiffusionModule
 from wavediff.models.parameterization import Parameterization
 from wavediff.models.preconditioning import EDMPreconditioning, VPPreconditioning
@@ -82,13 +82,19 @@ def test_data_options_build_and_load(tmp_path, data):
     if data in ("sp500", "nasdaq", "sp500_nasdaq"):  # the arch package's daily series: nothing to size
         pytest.importorskip("arch")
         extra = []
+    if data == "stocks":  # the field's file, beside the repository (../shared/benchmarks/stocks)
+        stocks = ROOT.parent / "shared" / "benchmarks" / "stocks" / "stock_data.csv"
+        if not stocks.is_file():
+            pytest.skip("the Stocks file is not beside this checkout")
+        extra = [f"data.path={stocks}"]
     cfg = compose_config("train", [f"data={data}", f"paths.output_root={tmp_path}", *extra], tmp_path / "run")
     dm = hydra.utils.instantiate(cfg.data)
-    channels = 2 * len(dm.assets) if dm.multi_asset else 2  # several assets: their images stacked
+    # several assets (or bar fields): their images stacked
+    channels = 2 * len(dm.assets) if dm.multi_asset else 2 * len(dm.fields)
     assert dm.image_shape == (channels, cfg.data.transform.num_scales, cfg.data.window_size)
     dm.setup()
     expected = {"mjd_rare_jumps": "mjd", "sp500": "arch.sp500", "nasdaq": "arch.nasdaq",
-                "sp500_nasdaq": "arch.sp500+nasdaq"}.get(data, data)
+                "sp500_nasdaq": "arch.sp500+nasdaq", "stocks": "csv"}.get(data, data)
     assert dm.describe()["source"] == expected
     assert torch.isfinite(dm.images["train"]).all() and len(dm.windows["val"]) > 0
 
