@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -97,23 +98,7 @@ def compare_assets_to_real(generated: np.ndarray, reference: np.ndarray, pool: n
     for key in per_asset[names[0]]["metrics"]:
         rows = [per_asset[a]["metrics"][key] for a in names]
         metrics[key] = {field: float(np.median([r[field] for r in rows])) for field in ("value", "floor", "ratio")}
-    rng = np.random.default_rng(seed + 7919)  # its own draws: the per-asset floors stay as for one asset
-    values = cross_asset_distances(generated, reference)
-    joint = n >= 8 and len(reference) >= 8
-    if joint:
-        values["discriminative_joint"] = discriminative_score(generated, reference, seed=seed)
-    if floors is None:
-        draws_ = [cross_asset_distances(pool[rng.choice(len(pool), n, replace=False)], reference)
-                  for _ in range(draws)]
-        cross_floors = {key: float(np.median([f[key] for f in draws_])) for key in draws_[0]}
-        if joint:
-            cross_floors["discriminative_joint"] = discriminative_score(
-                pool[rng.choice(len(pool), n, replace=False)], reference, seed=seed + 1)
-    else:
-        cross_floors = {key: floors[key] for key in values}
-    for key, value in values.items():
-        floor = cross_floors[key]
-        metrics[key] = {"value": value, "floor": floor, "ratio": value / floor if floor > 0 else float("inf")}
+    metrics |= joint_metrics(cross_asset_distances, generated, reference, pool, draws, seed, floors)
     medians = {side: {k: float(np.median([per_asset[a]["moments"][side][k] for a in names]))
                       for k in per_asset[names[0]]["moments"][side]} for side in ("generated", "real")}
     tails = {side: {k: float(np.median([per_asset[a]["tails"][side][k] for a in names]))
@@ -124,6 +109,29 @@ def compare_assets_to_real(generated: np.ndarray, reference: np.ndarray, pool: n
             "assets": per_asset, "cross_asset": {"generated": cross_asset_stats(generated),
                                                  "real": cross_asset_stats(reference)},
             "n_generated": n, "n_reference": int(len(reference))}
+
+
+def joint_metrics(fn: Callable[[np.ndarray, np.ndarray], dict[str, float]], generated: np.ndarray,
+                  reference: np.ndarray, pool: np.ndarray, draws: int, seed: int,
+                  floors: dict[str, float] | None) -> dict[str, dict[str, float]]:
+    """The distances ``fn(windows, reference)`` of whole windows ``(N, C, T)`` plus the discriminative
+    score of whole windows (``discriminative_joint``), each with the floor of ``draws`` real sets of
+    ``N`` windows from ``pool`` (its own draws, so the per-channel floors stay as for one series), or
+    with the flat ``floors`` of an earlier call."""
+    n = len(generated)
+    values = fn(generated, reference)
+    joint = n >= 8 and len(reference) >= 8  # the classifier needs a few windows of each kind
+    if joint:
+        values["discriminative_joint"] = discriminative_score(generated, reference, seed=seed)
+    if floors is None:
+        rng = np.random.default_rng(seed + 7919)
+        draws_ = [fn(pool[rng.choice(len(pool), n, replace=False)], reference) for _ in range(draws)]
+        floors = {key: float(np.median([f[key] for f in draws_])) for key in draws_[0]}
+        if joint:
+            floors["discriminative_joint"] = discriminative_score(
+                pool[rng.choice(len(pool), n, replace=False)], reference, seed=seed + 1)
+    return {key: {"value": value, "floor": floors[key], "ratio": value / floors[key] if floors[key] > 0 else float("inf")}
+            for key, value in values.items()}
 
 
 def compare_bars_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarray, fields: list[str],
@@ -140,7 +148,6 @@ def compare_bars_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.
             or pool.shape[1:] != generated.shape[1:]:
         raise ValueError(f"bar windows (N, {len(fields)}, T) of fields {fields} expected; got generated "
                          f"{generated.shape}, reference {reference.shape}, pool {pool.shape}")
-    n = len(generated)
     names = channel_names(fields)
 
     def own(name: str) -> dict[str, float] | None:
@@ -157,24 +164,8 @@ def compare_bars_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.
                         and name not in constant}
     if constant:
         result["constant_fields"] = constant
-    values = bar_shape_distances(generated, reference, fields)
-    joint = n >= 8 and len(reference) >= 8
-    if joint:
-        values["discriminative_joint"] = discriminative_score(generated, reference, seed=seed)
-    if floors is None:
-        rng = np.random.default_rng(seed + 7919)
-        draws_ = [bar_shape_distances(pool[rng.choice(len(pool), n, replace=False)], reference, fields)
-                  for _ in range(draws)]
-        shape_floors = {key: float(np.median([f[key] for f in draws_])) for key in draws_[0]}
-        if joint:
-            shape_floors["discriminative_joint"] = discriminative_score(
-                pool[rng.choice(len(pool), n, replace=False)], reference, seed=seed + 1)
-    else:
-        shape_floors = {key: floors[key] for key in values}
-    for key, value in values.items():
-        floor = shape_floors[key]
-        result["metrics"][key] = {"value": value, "floor": floor,
-                                  "ratio": value / floor if floor > 0 else float("inf")}
+    result["metrics"] |= joint_metrics(lambda g, r: bar_shape_distances(g, r, fields), generated, reference, pool,
+                                       draws, seed, floors)
     result["bars"] = {"generated": bar_shape_stats(generated, fields), "real": bar_shape_stats(reference, fields)}
     return result
 
