@@ -30,7 +30,7 @@ DEFAULT_FILE = "../shared/benchmarks/stocks/stock_data.csv"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--file", type=Path, default=None,
-                   help=f"the Stocks CSV (default $WAVEDIFF_STOCKS, else {DEFAULT_FILE})")
+                   help=f"the Stocks CSV (default {DEFAULT_FILE}, from the repository root)")
     p.add_argument("--train", action="append", default=[], metavar="OVERRIDE",
                    help="a training config override (repeat), e.g. trainer.max_epochs=20 model=unet_tiny")
     p.add_argument("--checkpoint", type=Path, default=None, help="score this trained bar model instead of training")
@@ -49,8 +49,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 @one_line_errors
 def main(argv: list[str] | None = None) -> None:
-    import os
-
     args = parse_args(argv)
     for flag, value in (("--runs", args.runs), ("--steps", args.steps), ("--disc-steps", args.disc_steps),
                         ("--pred-steps", args.pred_steps), ("--batch-size", args.batch_size)):
@@ -58,9 +56,9 @@ def main(argv: list[str] | None = None) -> None:
             raise ConfigError(f"{flag} {value}: must be >= 1")
     if not all("=" in o for o in args.train):
         raise ConfigError(f"--train {args.train}: each a key=value training override")
-    path = args.file or Path(os.environ.get("WAVEDIFF_STOCKS", DEFAULT_FILE))
+    path = args.file or Path(DEFAULT_FILE)
     if not path.is_file():
-        raise ConfigError(f"{path}: the Stocks file is not there (--file or WAVEDIFF_STOCKS)")
+        raise ConfigError(f"{path}: the Stocks file is not there (give --file)")
     if args.checkpoint is not None and not args.checkpoint.is_file():
         raise ConfigError(f"checkpoint not found: {args.checkpoint}")
     from wavediff.jobs.stocks import run_stocks
