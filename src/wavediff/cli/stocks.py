@@ -7,7 +7,7 @@ field's post-hoc GRUs: discriminative |accuracy - 0.5| and predictive MAE, mean 
 trainings, beside "real vs real" (what a perfect generator scores) and the published figures.
 Writes <out>/stocks.md, stocks.json and candles.png (with --publish, also into that folder).
 
-  wavediff stocks                                   # ~45 min on 2 CPU cores (30 min of it training)
+  wavediff stocks                                   # 20 epochs: ~45 min on 2 CPU cores, 25 of them training
   wavediff stocks --train trainer.max_epochs=3     # quicker, worse
   wavediff stocks --checkpoint outputs/.../last.ckpt --publish docs/stocks
 """
@@ -32,7 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--file", type=Path, default=None,
                    help=f"the Stocks CSV (default {DEFAULT_FILE}, from the repository root)")
     p.add_argument("--train", action="append", default=[], metavar="OVERRIDE",
-                   help="a training config override (repeat), e.g. trainer.max_epochs=20 model=unet_tiny")
+                   help="a training config override (repeat; default budget trainer.max_epochs=20), e.g. model=unet_tiny")
     p.add_argument("--checkpoint", type=Path, default=None, help="score this trained bar model instead of training")
     p.add_argument("--runs", type=int, default=5, help="GRU trainings per score (default 5, as Diffusion-TS)")
     p.add_argument("--sampler", default="dpmpp_2m", help="sampler config (default dpmpp_2m)")
