@@ -178,7 +178,7 @@ def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[st
     if fields != ["close", "open", "high", "low", "volume"]:
         raise DataError(f"{checkpoint}: a model of all five bar fields is needed (it has {fields or ['close']})")
     start = time.perf_counter()
-    samples = generate(module, len(real), sampler_from_config(cfg), seed=seed, batch_size=batch_size)
+    samples = generate(module, len(real), sampler_from_config(cfg), seed=seed, batch_size=batch_size, progress=True)
     sample_seconds = time.perf_counter() - start
     rng = np.random.default_rng([seed, 24])
     prev_close, prev_volume = start_states(values, len(real), rng)
