@@ -31,7 +31,7 @@ from wavediff.errors import DataError
 from wavediff.metrics.gru_scores import gru_discriminative_score, gru_predictive_score, minmax_scale
 from wavediff.registry.store import git_commit
 from wavediff.transforms.bars import check_valid_bars
-from wavediff.utils import atomic_write_text
+from wavediff.utils import atomic_path, atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,8 @@ def table(rows: dict[str, dict[str, float]], published: list[tuple[str, str, str
     return "\n".join(lines)
 
 
-def write_report(out: Path, result: dict[str, Any], published: list[tuple[str, str, str]], command: list[str]) -> Path:
+def write_report(out: Path, result: dict[str, Any], published: list[tuple[str, str, str]], command: list[str],
+                 commit: str) -> Path:
     """``stocks.md`` (the table, how it was made, the pictures) and ``stocks.json``, each written whole."""
     rows = {"WaveDiff (this run)": result["wavediff"], "real vs real (the floor)": result["real_vs_real"]}
     r = result["run"]
@@ -137,7 +138,7 @@ def write_report(out: Path, result: dict[str, Any], published: list[tuple[str, s
             "The protocol scales prices, not returns, and trains on every (overlapping) window, so it says little "
             "about returns: read it beside the held-out evaluation ([heldout/report.md](heldout/report.md)), "
             "never instead of it.\n\n![candles](candles.png)\n\n"
-            f"Commit {git_commit() or 'unknown'}. Command: `{shlex.join(command)}`\n")
+            f"Commit {commit}. Command: `{shlex.join(command)}`\n")
     atomic_write_text(out / "stocks.md", text)
     atomic_write_text(out / "stocks.json", json.dumps(result, indent=2))
     return out / "stocks.md"
@@ -156,6 +157,7 @@ def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[st
     from wavediff.sampling.generate import generate
     from wavediff.transforms.render import candles_figure, save_figure
 
+    commit = git_commit() or "unknown"  # of the code that runs (the report is written at the end)
     path = Path(path).expanduser().resolve()
     values = read_stocks(path)
     real = protocol_windows(values)
@@ -190,6 +192,9 @@ def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[st
         invalid = int(np.sum(~np.isfinite(bars["close"])))
         log.error("stocks: invalid generated bars: %s", exc)
     fake = generated_windows(bars)
+    with atomic_path(out / "generated.npz") as tmp:  # the windows scored, in the file's units (to reuse or inspect)
+        np.savez_compressed(tmp, windows=fake, columns=np.array(COLUMNS), prev_close=prev_close,
+                            prev_volume=prev_volume)
     save_figure(candles_figure({"generated": bars, "real": {
         "open": real[:, :, 0], "high": real[:, :, 1], "low": real[:, :, 2], "close": real[:, :, 3],
         "volume": real[:, :, 5]}}, title="Stocks: generated and real 24-day bars", windows=4), out / "candles.png")
@@ -216,6 +221,6 @@ def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[st
                 "invalid_bars": invalid, "disc_steps": disc_steps, "pred_steps": pred_steps},
     }
     published = published_scores(path.parent / "README.md")
-    write_report(out, result, published, command or ["wavediff", "stocks"])
+    write_report(out, result, published, command or ["wavediff", "stocks"], commit)
     return result
 
