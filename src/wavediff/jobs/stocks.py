@@ -131,7 +131,9 @@ def write_report(out: Path, result: dict[str, Any], published: list[tuple[str, s
             f"{r['n_generated']} generated 24-bar windows, min-max scaled per column over the whole file. "
             "*real vs real*: the discriminative score of two random halves of the real windows and the predictive "
             "score of the GRU trained on real windows: what a perfect generator would score with this protocol.\n\n"
-            f"WaveDiff: trained {r['train_seconds']:.0f} s on {r['hardware']} ({r['train_overrides']}), "
+            + (f"WaveDiff: trained {r['train_seconds']:.0f} s on {r['hardware']} ({r['train_overrides']}), "
+               if r["train_seconds"] else f"WaveDiff: the checkpoint {r['checkpoint']} (trained before), sampled on "
+               f"{r['hardware']}: ") +
             f"{r['n_generated']} windows sampled in {r['sample_seconds']:.0f} s with {r['sampler']}; each starts "
             "from the close and volume of a random real bar (the level is the file's, the bars inside the window "
             f"are generated). Invalid bars: {r['invalid_bars']}.\n\n"
