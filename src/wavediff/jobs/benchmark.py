@@ -183,13 +183,14 @@ def run_cell(cfg: DictConfig) -> dict[str, Any]:
     recorder = RunRecorder.from_config(cfg)
     sample_set, extra = generator.draw(name, train_cfg, real, n, seed, recorder, out, str(cfg.device))
     pool = floor_pool(real, cfg.floor_pool, n, seed)
+    fields = real.datamodule.fields if getattr(real.datamodule, "bar_fields", False) else None
     result = compare_to_real(sample_set.returns, real.held_out, pool, draws=cfg.floor_draws, seed=seed,
-                             max_lag=cfg.max_lag)
+                             max_lag=cfg.max_lag, fields=fields)
     as_sampled = extra.pop("as_sampled_returns", None)
     if as_sampled is not None:  # the same windows before the window-scale map: a paired before / after
         floors = {k: m["floor"] for k, m in result["metrics"].items()}  # same pool, n and seed
         before = compare_to_real(as_sampled, real.held_out, pool, draws=cfg.floor_draws, seed=seed,
-                                 max_lag=cfg.max_lag, floors=floors)["metrics"]
+                                 max_lag=cfg.max_lag, floors=floors, fields=fields)["metrics"]
         before_ratios = [m["ratio"] for m in before.values()]
         extra["as_sampled"] = {"median_ratio": float(np.median(before_ratios)),
                                "max_ratio": float(np.max(before_ratios)),

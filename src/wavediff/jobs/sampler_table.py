@@ -104,12 +104,15 @@ def score_rows(metas: list[dict[str, Any]], draws: int, seed: int, verdict_draws
         if first is None:
             first = (config["data"], returns)
         elif verdict_draws and config["data"] == first[0]:
+            close = (lambda r: r[:, 0]) if getattr(real.datamodule, "bar_fields", False) else (lambda r: r)  # noqa: E731
             meta["verdicts"] = {k: v["verdict"] for k, v in
-                                paired_verdicts(returns, first[1], real.held_out, draws=verdict_draws,
-                                                seed=seed).items()}
+                                paired_verdicts(close(returns), close(first[1]), close(real.held_out),
+                                                draws=verdict_draws, seed=seed).items()}
         if key not in pools:
             pools[key] = floor_pool(real, "auto", len(returns), seed)
-        result = compare_to_real(returns, real.held_out, pools[key], draws=draws, seed=seed, floors=floors.get(key))
+        fields = real.datamodule.fields if getattr(real.datamodule, "bar_fields", False) else None
+        result = compare_to_real(returns, real.held_out, pools[key], draws=draws, seed=seed, floors=floors.get(key),
+                                 fields=fields)
         floors[key] = {k: v["floor"] for k, v in result["metrics"].items()}
         ratios = {k: v["ratio"] for k, v in result["metrics"].items()}
         meta["ratios"] = ratios
