@@ -150,6 +150,11 @@ class WaveletDataModule(L.LightningDataModule):
         """Whether windows hold the channels of OHLCV bars, ``(N, F, T)`` (``data.fields``)."""
         return len(self.fields) > 1
 
+    @property
+    def report_fields(self) -> list[str] | None:
+        """The bar fields when windows hold bars (the evaluation's ``fields``), else ``None``."""
+        return list(self.fields) if self.bar_fields else None
+
     def cache_path(self) -> Path | None:
         """File of this data configuration in ``cache_dir``, or ``None`` when not cacheable."""
         key_fn = getattr(self.source, "cache_key", None)

@@ -183,7 +183,7 @@ def run_cell(cfg: DictConfig) -> dict[str, Any]:
     recorder = RunRecorder.from_config(cfg)
     sample_set, extra = generator.draw(name, train_cfg, real, n, seed, recorder, out, str(cfg.device))
     pool = floor_pool(real, cfg.floor_pool, n, seed)
-    fields = real.datamodule.fields if getattr(real.datamodule, "bar_fields", False) else None
+    fields = real.datamodule.report_fields
     result = compare_to_real(sample_set.returns, real.held_out, pool, draws=cfg.floor_draws, seed=seed,
                              max_lag=cfg.max_lag, fields=fields)
     as_sampled = extra.pop("as_sampled_returns", None)

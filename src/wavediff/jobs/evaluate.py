@@ -25,7 +25,8 @@ from wavediff.jobs.generate import resolve_checkpoint, run_config, sample_and_re
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.mjd_oracle import mjd_oracle_report
 from wavediff.metrics.plots import write_evaluation_plots
-from wavediff.metrics.report import (compare_to_real, cross_asset_table, flat_metrics, markdown_table, oracle_table,
+from wavediff.metrics.report import (close_channel, compare_to_real, cross_asset_table, flat_metrics, markdown_table,
+                                     oracle_table,
                                      paired_verdicts, per_asset_table, per_field_table, verdict_table)
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry, git_commit
@@ -222,7 +223,7 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     sets = inputs.sets + [load_sample_set(item, registry)[0] for item in cfg.samples or []]
     real = real_data(config)
     reference, source = real.held_out, real.datamodule.source
-    fields = real.datamodule.fields if getattr(real.datamodule, "bar_fields", False) else None
+    fields = real.datamodule.report_fields
     if fields and baselines:
         raise ConfigError(f"baselines={baselines}: the classical baselines draw closes, not bars "
                           f"(data.fields={fields}); evaluate the bar model without baselines")
@@ -263,9 +264,9 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     draws = cfg.get("verdict_draws", 20)
     if len(sets) > 1 and draws:
         first = sets[0]
-        close = (lambda r: r[:, 0]) if fields else (lambda r: r)  # noqa: E731 - bars: compared on the close
-        verdicts = {s.name: paired_verdicts(close(first.returns), close(s.returns), close(reference), draws=draws,
-                                            seed=cfg.seed, max_lag=cfg.max_lag) for s in sets[1:]}
+        verdicts = {s.name: paired_verdicts(close_channel(first.returns, fields), close_channel(s.returns, fields),
+                                            close_channel(reference, fields), draws=draws, seed=cfg.seed,
+                                            max_lag=cfg.max_lag) for s in sets[1:]}  # bars: on the close
         results[first.name]["verdicts"] = verdicts
     start_price = float(getattr(source, "start_price", None) or 100.0)
     plots = write_evaluation_plots({s.name: s.returns for s in sets}, reference, pool, out,

@@ -26,7 +26,7 @@ from wavediff.errors import CheckpointError, ConfigError, check_file_stem
 from wavediff.jobs.evaluate import floor_pool, real_data
 from wavediff.jobs.generate import run_config, sample_and_record, sampler_from_config
 from wavediff.jobs.recorder import RunRecorder
-from wavediff.metrics.report import compare_to_real, paired_verdicts
+from wavediff.metrics.report import close_channel, compare_to_real, paired_verdicts
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import git_commit
 from wavediff.utils import atomic_write_text, reuse_or_compute
@@ -104,13 +104,14 @@ def score_rows(metas: list[dict[str, Any]], draws: int, seed: int, verdict_draws
         if first is None:
             first = (config["data"], returns)
         elif verdict_draws and config["data"] == first[0]:
-            close = (lambda r: r[:, 0]) if getattr(real.datamodule, "bar_fields", False) else (lambda r: r)  # noqa: E731
+            fields = real.datamodule.report_fields  # bars: compared on the close
             meta["verdicts"] = {k: v["verdict"] for k, v in
-                                paired_verdicts(close(returns), close(first[1]), close(real.held_out),
-                                                draws=verdict_draws, seed=seed).items()}
+                                paired_verdicts(close_channel(returns, fields), close_channel(first[1], fields),
+                                                close_channel(real.held_out, fields), draws=verdict_draws,
+                                                seed=seed).items()}
         if key not in pools:
             pools[key] = floor_pool(real, "auto", len(returns), seed)
-        fields = real.datamodule.fields if getattr(real.datamodule, "bar_fields", False) else None
+        fields = real.datamodule.report_fields
         result = compare_to_real(returns, real.held_out, pools[key], draws=draws, seed=seed, floors=floors.get(key),
                                  fields=fields)
         floors[key] = {k: v["floor"] for k, v in result["metrics"].items()}

@@ -111,6 +111,12 @@ def compare_assets_to_real(generated: np.ndarray, reference: np.ndarray, pool: n
             "n_generated": n, "n_reference": int(len(reference))}
 
 
+def close_channel(windows: np.ndarray, fields: list[str] | None) -> np.ndarray:
+    """The close's returns ``(N, T)`` of bar-channel windows (channel 0), or the windows themselves
+    (what paired verdicts compare for a bar model)."""
+    return windows[:, 0] if fields is not None and len(fields) > 1 else windows
+
+
 def joint_metrics(fn: Callable[[np.ndarray, np.ndarray], dict[str, float]], generated: np.ndarray,
                   reference: np.ndarray, pool: np.ndarray, draws: int, seed: int,
                   floors: dict[str, float] | None) -> dict[str, dict[str, float]]:
