@@ -7,7 +7,7 @@ field's post-hoc GRUs: discriminative |accuracy - 0.5| and predictive MAE, mean 
 trainings, beside "real vs real" (what a perfect generator scores) and the published figures.
 Writes <out>/stocks.md, stocks.json and candles.png (with --publish, also into that folder).
 
-  wavediff stocks                                   # 20 epochs: ~45 min on 2 CPU cores, 25 of them training
+  wavediff stocks                                   # 20 epochs: about an hour on 2 CPU cores (28 min training)
   wavediff stocks --train trainer.max_epochs=3     # quicker, worse
   wavediff stocks --checkpoint outputs/.../last.ckpt --publish docs/stocks
 """
