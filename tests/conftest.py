@@ -18,6 +18,8 @@ from omegaconf import DictConfig, open_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
+# the field's Stocks file, beside the repository when ../shared is there (tests needing it skip otherwise)
+STOCKS_FILE = ROOT.parent / "shared" / "benchmarks" / "stocks" / "stock_data.csv"
 
 
 def compose_config(name: str, overrides: list[str], run_dir: Path) -> DictConfig:

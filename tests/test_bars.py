@@ -3,8 +3,6 @@ one-line errors, close-only bit-identical; the protocol's GRU scores against kno
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +14,7 @@ from wavediff.data.datamodule import WaveletDataModule
 from wavediff.errors import ConfigError, DataError
 from wavediff.metrics.gru_scores import gru_discriminative_score, gru_predictive_score, minmax_scale
 
-STOCKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "stocks" / "stock_data.csv"
+from conftest import STOCKS_FILE as STOCKS
 ALL = ["close", "open", "high", "low", "volume"]
 SMALL_CWT = {"kind": "complex_cwt", "num_scales": 8, "window_scales": False}
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from conftest import CONFIGS, ROOT, compose_config
+from conftest import CONFIGS, STOCKS_FILE, compose_config
 from wavediff.models.diffusion import DiffusionModule
 from wavediff.models.parameterization import Parameterization
 from wavediff.models.preconditioning import EDMPreconditioning, VPPreconditioning
@@ -83,10 +83,9 @@ def test_data_options_build_and_load(tmp_path, data):
         pytest.importorskip("arch")
         extra = []
     if data == "stocks":  # the field's file, beside the repository (../shared/benchmarks/stocks)
-        stocks = ROOT.parent / "shared" / "benchmarks" / "stocks" / "stock_data.csv"
-        if not stocks.is_file():
+        if not STOCKS_FILE.is_file():
             pytest.skip("the Stocks file is not beside this checkout")
-        extra = [f"data.path={stocks}"]
+        extra = [f"data.path={STOCKS_FILE}"]
     cfg = compose_config("train", [f"data={data}", f"paths.output_root={tmp_path}", *extra], tmp_path / "run")
     dm = hydra.utils.instantiate(cfg.data)
     # several assets (or bar fields): their images stacked

@@ -289,6 +289,12 @@ def test_smoke_runs_with_every_data_option(smoke_cfg, tmp_path, data):
 
         daily_frame(1000).to_csv(tmp_path / "p.csv", index=False)
         extra += [f"data.path={tmp_path / 'p.csv'}", "model.condition=volatility"]  # conditions on any data
+    if data == "stocks":
+        from conftest import STOCKS_FILE
+
+        if not STOCKS_FILE.is_file():
+            pytest.skip("the Stocks file is not beside this checkout")
+        extra += [f"data.path={STOCKS_FILE}"]
     metrics = train(smoke_cfg(f"data={data}", *extra)).metrics
     assert np.isfinite(metrics["val/loss"])
 

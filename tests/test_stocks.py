@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import run_cli
+from conftest import STOCKS_FILE, run_cli
 from wavediff.jobs.stocks import (COLUMNS, generated_windows, protocol_windows, published_scores, read_stocks,
                                   start_states)
 
-STOCKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "stocks"
+STOCKS = STOCKS_FILE.parent
 
 
 def fake_file(tmp_path: Path, n: int = 120) -> Path:
