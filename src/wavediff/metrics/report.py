@@ -216,20 +216,26 @@ PER_ASSET_ROWS = ("ks", "w1_over_std", "abs_std_log_ratio", "abs_kurtosis_diff",
                   "es_1pct_abs_diff_over_std", "discriminative")
 
 
-def per_asset_table(results: dict[str, dict[str, Any]]) -> str:
-    """Markdown: value / floor of the main univariate metrics, per asset and set."""
+def _ratio_grid(results: dict[str, dict[str, Any]], part: str) -> list[str]:
+    """Markdown rows: value / floor of the main univariate metrics of each of ``results[set][part]``
+    (the assets, or the bar channels), per set."""
     names = list(results)
-    assets = list(next(iter(results.values()))["assets"])
-    head = "| metric (value / floor) | " + " | ".join(f"{n}: {a}" for n in names for a in assets) + " |"
-    rows = [head, "|---|" + "---|" * (len(names) * len(assets))]
+    members = list(next(iter(results.values()))[part])
+    rows = ["| metric (value / floor) | " + " | ".join(f"{n}: {a}" for n in names for a in members) + " |",
+            "|---|" + "---|" * (len(names) * len(members))]
     for key in PER_ASSET_ROWS:
         cells = []
         for n in names:
-            for a in assets:
-                m = results[n]["assets"][a]["metrics"].get(key)
+            for a in members:
+                m = results[n][part][a]["metrics"].get(key)
                 cells.append(f"{m['ratio']:.2f}" if m else "-")
         rows.append(f"| {key} | " + " | ".join(cells) + " |")
-    return "\n".join(rows)
+    return rows
+
+
+def per_asset_table(results: dict[str, dict[str, Any]]) -> str:
+    """Markdown: value / floor of the main univariate metrics, per asset and set."""
+    return "\n".join(_ratio_grid(results, "assets"))
 
 
 def per_field_table(results: dict[str, dict[str, Any]]) -> str:
@@ -237,16 +243,7 @@ def per_field_table(results: dict[str, dict[str, Any]]) -> str:
     the bar-shape facts of the real set and of each set."""
     names = list(results)
     first = next(iter(results.values()))
-    channels = list(first["fields"])
-    rows = ["| metric (value / floor) | " + " | ".join(f"{n}: {c}" for n in names for c in channels) + " |",
-            "|---|" + "---|" * (len(names) * len(channels))]
-    for key in PER_ASSET_ROWS:
-        cells = []
-        for n in names:
-            for c in channels:
-                m = results[n]["fields"][c]["metrics"].get(key)
-                cells.append(f"{m['ratio']:.2f}" if m else "-")
-        rows.append(f"| {key} | " + " | ".join(cells) + " |")
+    rows = _ratio_grid(results, "fields")
     if first.get("constant_fields"):
         rows += ["", f"Left out, constant in the real data: {', '.join(first['constant_fields'])}."]
     rows += ["", "| bar shape | real | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
