@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import platform
 import shlex
 import time
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from wavediff.errors import DataError
 from wavediff.metrics.gru_scores import gru_discriminative_score, gru_predictive_score, minmax_scale
@@ -147,7 +149,7 @@ def write_report(out: Path, result: dict[str, Any], published: list[tuple[str, s
 
 
 def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[str] | None = None,
-               checkpoint: Path | None = None, sampler: str = "ancestral", steps: int | None = None,
+               checkpoint: Path | None = None, sampler: str = "euler_ancestral", steps: int | None = None,
                seed: int = 0, device: str = "auto", batch_size: int = 512, disc_steps: int = 2000,
                pred_steps: int = 5000, command: list[str] | None = None) -> dict[str, Any]:
     """Train on every window of ``path`` (or use ``checkpoint``), sample as many windows as there
@@ -191,8 +193,11 @@ def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[st
     try:
         check_valid_bars(bars)
     except ValueError as exc:  # never expected (the decoding clamps); counted, not hidden
-        invalid = int(np.sum(~np.isfinite(bars["close"])))
-        log.error("stocks: invalid generated bars: %s", exc)
+        good = np.logical_and.reduce([np.isfinite(v) & (v > 0) for v in bars.values()]
+                                     + [bars["high"] >= np.maximum(bars["open"], bars["close"]),
+                                        bars["low"] <= np.minimum(bars["open"], bars["close"])])
+        invalid = int((~good).sum())
+        log.error("stocks: %d invalid generated bars: %s", invalid, exc)
     fake = generated_windows(bars)
     with atomic_path(out / "generated.npz") as tmp:  # the windows scored, in the file's units (to reuse or inspect)
         np.savez_compressed(tmp, windows=fake, columns=np.array(COLUMNS), prev_close=prev_close,
@@ -206,10 +211,6 @@ def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[st
     a, b = real_scaled[halves[: len(halves) // 2]], real_scaled[halves[len(halves) // 2:]]
     floor = ScoreRuns([gru_discriminative_score(a, b, seed=s, steps=disc_steps) for s in range(runs)],
                       [gru_predictive_score(real_scaled, real_scaled, seed=s, steps=pred_steps) for s in range(runs)])
-    import platform
-
-    import torch
-
     result = {
         "wavediff": ours.summary() | {"runs": {"discriminative": ours.discriminative, "predictive": ours.predictive}},
         "real_vs_real": floor.summary() | {"runs": {"discriminative": floor.discriminative,
