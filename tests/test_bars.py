@@ -10,7 +10,7 @@ import torch
 
 from wavediff.transforms.bars import bar_channels, bars_from_channels, check_fields, check_valid_bars
 from wavediff.data.csv import CSVSource
-from wavediff.data.datamodule import WaveletDataModule
+from wavediff.data.datamodule import WaveletDataModule, label_returns
 from wavediff.errors import ConfigError, DataError
 from wavediff.metrics.gru_scores import gru_discriminative_score, gru_predictive_score, minmax_scale
 
@@ -128,6 +128,33 @@ def test_bar_windows_encode_decode_and_stay_valid(tmp_path):
     check_valid_bars(bars_from_channels(dm.representation.decode(noise).numpy(), dm.fields, starts[0], starts[4]))
 
 
+def test_sample_artifacts_of_bars_are_a_csv_the_loader_reads_back_and_candles(tmp_path):
+    """What every bar sample set writes (the slow end-to-end test below goes through a model)."""
+    from wavediff.sampling.artifacts import write_sample_artifacts
+    from wavediff.sampling.generate import Samples
+
+    path = tmp_path / "bars_in.csv"
+    ohlcv(300).to_csv(path, index=False)
+    dm = WaveletDataModule.from_csv(str(path), fields=ALL, window_size=24, stride=4, transform=SMALL_CWT)
+    dm.setup()
+    rep, returns = dm.representation, dm.windows["train"][:3]
+    images = rep.encode(returns)
+    samples = Samples(images, returns, rep.prices(returns), torch.zeros(3), 1, "real")
+    art = write_sample_artifacts(samples, rep, tmp_path / "out" / "scalogram.png", real_returns=dm.windows["train"][3:])
+    assert art.candles_png.stat().st_size > 0 and art.summary["n"] == 3
+    back = CSVSource(str(art.bars_csv), fields=ALL).load()
+    assert len(back.params["series"]) == 3 and sum(c["bars_repaired"] for c in back.params["cleaning"].values()) == 0
+    check_valid_bars({f: back.bars[f].to_numpy() for f in ALL})
+    assert len(back.bars) == 3 * 24  # one bar per generated return
+
+
+def test_bar_windows_are_labelled_by_the_close_and_joint_windows_by_the_portfolio():
+    windows = torch.arange(24.0).reshape(2, 3, 4)  # (N, C, T)
+    assert torch.equal(label_returns(windows, bars=True), windows[:, 0])
+    assert torch.equal(label_returns(windows), windows.mean(dim=1))
+    assert torch.equal(label_returns(windows[:, 1], bars=True), windows[:, 1])  # (N, T): itself
+
+
 def test_fields_with_several_assets_are_refused():
     from wavediff.data.basket import BasketSource
 
@@ -158,6 +185,7 @@ def test_discriminative_score_is_half_for_trivially_different_data_and_small_for
     assert gru_discriminative_score(a, b, steps=300, batch_size=64) < 0.08
 
 
+@pytest.mark.slow  # ~10 s (800 GRU steps to learn the target)
 def test_predictive_score_is_the_mae_of_a_learnable_target():
     rng = np.random.default_rng(0)
     x = rng.uniform(0.2, 0.8, (300, 12, 2))
@@ -183,6 +211,7 @@ def test_predictive_score_real_on_real_is_near_the_published_0036():
 
 # --- end to end --------------------------------------------------------------------------------
 
+@pytest.mark.slow  # ~30 s: train, both callbacks and an evaluation; the units below cover each part
 def test_bars_train_sample_evaluate_record_and_read_back(tmp_path):
     """A smoke bar model of simulated MJD bars (all five fields) through train, the sampling and
     evaluation callbacks and ``wavediff evaluate``: per-field and bar-shape registry rows, the
@@ -211,7 +240,7 @@ def test_bars_train_sample_evaluate_record_and_read_back(tmp_path):
     (eval_id,), = db.execute("select max(id) from generation_runs").fetchall()
     assert db.execute("select count(*) from metrics where generation_run_id = ? and name = 'discriminative_joint'",
                       (eval_id,)).fetchone()[0] == 1
-    assert (out / "candles.png").is_file()
+    assert (out / "candles.png").is_file() and (out / "bars.png").is_file()  # the set sampled; every set
     bars = CSVSource(str(out / "bars.csv"), fields=ALL).load()
     assert len(bars.params["series"]) == 8 and sum(c["bars_repaired"] for c in bars.params["cleaning"].values()) == 0
     check_valid_bars({f: bars.bars[f].to_numpy() for f in ALL})

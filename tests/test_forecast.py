@@ -120,6 +120,7 @@ def test_garch_scenarios_follow_the_history_and_the_bootstrap_ignores_it():
     assert boot.shape == (2, 4000, 5) and abs(spread[1] / spread[0] - 1) < 0.1
 
 
+@pytest.mark.slow  # ~15 s end to end; the scores and the bad input have fast tests
 def test_forecast_job_scores_wavediff_beside_the_baselines_and_resumes(trained, tmp_path):
     from conftest import run_cli
     from wavediff.registry.store import Registry

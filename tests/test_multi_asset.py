@@ -310,6 +310,7 @@ def test_joint_report_has_per_asset_and_cross_asset_rows_with_floors():
 
 # --- end to end --------------------------------------------------------------------------------
 
+@pytest.mark.slow  # ~25 s end to end; the joint pieces have their own fast tests
 def test_basket_trains_samples_evaluates_and_records(tmp_path):
     """A three-asset smoke run through train, the sampling and evaluation callbacks and ``wavediff
     evaluate`` with the joint baselines: (B, 6, S, T) images, per-asset and cross-asset registry

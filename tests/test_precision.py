@@ -12,6 +12,7 @@ def finished_runs(db) -> int:
         return conn.execute("select count(*) from train_runs where status='finished'").fetchone()[0]
 
 
+@pytest.mark.slow  # ~10 s; bf16 is for accelerators
 def test_bf16_mixed_precision_trains_on_cpu(tmp_path):
     run_script("train.py", "experiment=smoke", "trainer.precision=bf16-mixed", f"paths.output_root={tmp_path}",
                cwd=tmp_path, check=True)

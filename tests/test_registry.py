@@ -79,20 +79,20 @@ for i in range(int(sys.argv[2])):
 """
 
 
-def test_eight_concurrent_writer_processes_lose_no_row(tmp_path):
+def test_four_concurrent_writer_processes_lose_no_row(tmp_path):
     import subprocess
     import sys
 
     url = f"sqlite:///{tmp_path}/stress.db"
     Registry(url)  # create the schema once, as a first run would
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, url, "100", str(k)], stderr=subprocess.PIPE, text=True)
-             for k in range(8)]
+             for k in range(4)]  # more than the cores: writers interleave
     errors = [p.communicate(timeout=300)[1] for p in procs]
-    assert [p.returncode for p in procs] == [0] * 8, errors
+    assert [p.returncode for p in procs] == [0] * 4, errors
     assert not any("locked" in e for e in errors)
     reg = Registry(url)
     runs = reg.all(TrainRun)
-    assert len(runs) == 800 and len(reg.all(GenerationRun)) == 800
+    assert len(runs) == 400 and len(reg.all(GenerationRun)) == 400
     assert sorted(r.epochs_completed for r in runs if r.model_name == "w3") == list(range(100))
 
 

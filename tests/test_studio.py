@@ -83,7 +83,8 @@ def test_bad_training_overrides_are_refused_before_any_process(client, tmp_path,
     assert client.get("/api/train").json() == []
 
 
-def test_train_stream_log_generate_and_gallery(client, tmp_path):
+@pytest.mark.slow  # a training and a generation process, each from start-up to the end (~35 s)
+def test_train_streams_its_log_runs_one_job_at_a_time_and_generates_scenarios(client):
     job = client.post("/api/train", json={"overrides": SMOKE}).json()
     assert client.post("/api/train", json={"overrides": SMOKE}).status_code == 429  # max_concurrent = 1
     with client.stream("GET", f"/api/train/{job['job']}/log") as stream:
@@ -91,24 +92,34 @@ def test_train_stream_log_generate_and_gallery(client, tmp_path):
     assert "train run 1 finished" in text and "event: end" in text
     state = wait_for(client, job["job"])
     assert state["exit_code"] == 0 and state["run"]["status"] == "finished"
-    gen = client.post("/api/generate", json={"train_run_id": 1, "sampler": "ddim", "steps": 2, "n": 2}).json()
-    assert gen["status"] == "finished" and gen["n_samples"] == 2 and gen["train_run_id"] == 1
-    assert client.get(gen["png_path_url"]).headers["content-type"] == "image/png"
-    assert client.get(gen["npz_path_url"]).status_code == 200
-    gallery = client.get("/api/runs/generation").json()
-    assert [g["id"] for g in gallery][0] == gen["id"]
-    assert client.post("/api/generate", json={"train_run_id": 1, "sampler": "nope"}).status_code == 422
     # scenarios after the end of the test split, with EDM's churn: the row's price picture is the fan chart
     edm = client.post("/api/generate", json={"train_run_id": 1, "sampler": "edm", "steps": 2, "churn": 1.5, "n": 2,
                                              "history": "test", "horizon": 16})
-    assert edm.status_code == 200 and edm.json()["network_evals"] == 3  # Heun: 2 levels, 2 * 2 - 1 = 3 calls
-    assert edm.json()["paths_png_path"].endswith("_fan.png")
-    assert client.get(edm.json()["paths_png_path_url"]).headers["content-type"] == "image/png"
+    assert edm.status_code == 200, edm.text
+    gen = edm.json()
+    assert gen["status"] == "finished" and gen["n_samples"] == 2 and gen["train_run_id"] == 1
+    assert gen["network_evals"] == 3  # Heun: 2 levels, 2 * 2 - 1 = 3 calls
+    assert gen["paths_png_path"].endswith("_fan.png")
+    for url in ("png_path_url", "paths_png_path_url"):
+        assert client.get(gen[url]).headers["content-type"] == "image/png"
+    assert client.get(gen["npz_path_url"]).status_code == 200
+    assert [g["id"] for g in client.get("/api/runs/generation").json()][0] == gen["id"]
+
+
+def test_bad_generation_requests_are_refused_before_any_process(client, tmp_path):
+    from conftest import run_cli
+
+    trained = run_cli("train", "experiment=smoke", "~callbacks.sampling", "~callbacks.evaluation",
+                      f"paths.output_root={tmp_path / 'outputs'}")
+    assert trained.code == 0, trained.err
+    assert client.post("/api/generate", json={"train_run_id": 1, "sampler": "nope"}).status_code == 422
     lone = client.post("/api/generate", json={"train_run_id": 1, "history": "test"})
     assert lone.status_code == 422 and "history and horizon go together" in lone.json()["detail"]
     assert client.post("/api/generate", json={"train_run_id": 99}).status_code == 422
+    assert client.get("/api/runs/generation").json() == []
 
 
+@pytest.mark.slow  # a training process (~16 s); SIGTERM -> interrupted is also tested for every command
 def test_stop_records_the_run_interrupted(client, tmp_path):
     job = client.post("/api/train", json={"overrides": SMOKE + ["trainer.max_epochs=1000",
                                                                 "trainer.limit_train_batches=1"]}).json()

@@ -29,10 +29,14 @@ log = logging.getLogger(__name__)
 CACHE_FORMAT = 4  # 2: jump-count windows; 3: contiguous series per split; 4: window-scale map
 
 
-def label_returns(windows: torch.Tensor) -> torch.Tensor:
-    """The returns a window's class label is computed from: the window ``(N, T)`` itself, or the
-    equal-weight portfolio's log returns (mean over assets) of ``(N, A, T)`` windows."""
-    return windows.mean(dim=1) if windows.ndim == 3 else windows
+def label_returns(windows: torch.Tensor, bars: bool = False) -> torch.Tensor:
+    """The returns ``(N, T)`` a window's class label is computed from: the window ``(N, T)`` itself,
+    the equal-weight portfolio's log returns (mean over assets) of ``(N, A, T)`` windows, or the
+    close's returns (channel 0) of bar windows ``(N, F, T)`` (``bars``; a mean over bar channels
+    would mix wicks and volume into the return)."""
+    if windows.ndim == 2:
+        return windows
+    return windows[:, 0] if bars else windows.mean(dim=1)
 
 
 class WaveletDataModule(L.LightningDataModule):
@@ -177,8 +181,7 @@ class WaveletDataModule(L.LightningDataModule):
             if path is not None:
                 self._save_cache(path)
         if self.labeler is not None:
-            # bars: labelled by the close's returns (channel 0), not by a mean over bar channels
-            labelled = {k: v[:, 0] if self.bar_fields else label_returns(v) for k, v in self.windows.items()}
+            labelled = {k: label_returns(v, self.bar_fields) for k, v in self.windows.items()}
             self.labeler.fit(labelled["train"], self.jumps.get("train"))
             self.labels = {k: self.labeler.assign(v, self.jumps.get(k)) for k, v in labelled.items()}
 

@@ -101,13 +101,17 @@ class ScoreRuns:
 
 
 def score_runs(real: np.ndarray, generated: np.ndarray, runs: int, disc_steps: int = 2000,
-               pred_steps: int = 5000, progress: bool = True) -> ScoreRuns:
-    """Both GRU scores of scaled windows ``(N, T, 6)``, once per seed ``0 .. runs - 1``."""
+               pred_steps: int = 5000, progress: bool = True,
+               disc_sets: tuple[np.ndarray, np.ndarray] | None = None) -> ScoreRuns:
+    """Both GRU scores of scaled windows ``(N, T, 6)``, once per seed ``0 .. runs - 1``: the
+    classifier separates ``disc_sets`` (default ``(real, generated)``), the predictor trains on
+    ``generated`` and is tested on ``real``."""
     from tqdm.auto import tqdm
 
+    first, second = disc_sets if disc_sets is not None else (real, generated)
     d, p = [], []
     for seed in tqdm(range(runs), desc="GRU scores", disable=not progress):
-        d.append(gru_discriminative_score(real, generated, seed=seed, steps=disc_steps))
+        d.append(gru_discriminative_score(first, second, seed=seed, steps=disc_steps))
         p.append(gru_predictive_score(real, generated, seed=seed, steps=pred_steps))
     return ScoreRuns(d, p)
 
@@ -207,10 +211,9 @@ def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[st
         "volume": real[:, :, 5]}}, title="Stocks: generated and real 24-day bars", windows=4), out / "candles.png")
     real_scaled, fake_scaled = minmax_scale(real, low, high), minmax_scale(fake, low, high)
     ours = score_runs(real_scaled, fake_scaled, runs, disc_steps, pred_steps)
-    halves = np.random.default_rng(seed).permutation(len(real_scaled))
-    a, b = real_scaled[halves[: len(halves) // 2]], real_scaled[halves[len(halves) // 2:]]
-    floor = ScoreRuns([gru_discriminative_score(a, b, seed=s, steps=disc_steps) for s in range(runs)],
-                      [gru_predictive_score(real_scaled, real_scaled, seed=s, steps=pred_steps) for s in range(runs)])
+    order = np.random.default_rng(seed).permutation(len(real_scaled))
+    halves = (real_scaled[order[: len(order) // 2]], real_scaled[order[len(order) // 2:]])
+    floor = score_runs(real_scaled, real_scaled, runs, disc_steps, pred_steps, disc_sets=halves)  # a perfect generator
     result = {
         "wavediff": ours.summary() | {"runs": {"discriminative": ours.discriminative, "predictive": ours.predictive}},
         "real_vs_real": floor.summary() | {"runs": {"discriminative": floor.discriminative,

@@ -148,7 +148,8 @@ def write_evaluation_plots(sets: dict[str, np.ndarray], real: np.ndarray, pool: 
     into ``out_dir``; returns ``{plot name: path}``. For joint windows ``(N, A, T)`` the first four
     show the equal-weight portfolio's returns, the paths one row per asset, and ``correlation.png``
     and ``tail_dependence.png`` are added. For bar-channel windows ``(N, F, T)`` (bar ``fields``)
-    they show the close, and ``candles.png`` shows a few bars of the real and of each set."""
+    they show the close, and ``bars.png`` shows a few bars of the real and of each set (beside the
+    ``candles.png`` of a set sampled in the same folder, which shows that set alone)."""
     out_dir = Path(out_dir)
     n = min(len(r) for r in sets.values())
     candles = None
@@ -180,7 +181,7 @@ def write_evaluation_plots(sets: dict[str, np.ndarray], real: np.ndarray, pool: 
         figures[f"paths_{name}"] = paths_figure((starts * prices_from_returns(r, 1.0)).numpy(), real_prices,
                                                 title=f"{name} vs held-out real", assets=assets)
     if candles is not None:
-        figures["candles"] = candles
+        figures["bars"] = candles
     paths = {}
     for key, fig in figures.items():
         paths[key] = out_dir / f"{key}.png"
