@@ -35,6 +35,33 @@ def test_hydra_commands_have_help(command, tmp_path):
     assert ran.code == 0 and f"wavediff {command}" in ran.out and "== Config groups" in ran.out
 
 
+HELP_WITHOUT_TORCH = """
+import sys
+from wavediff.cli.main import main
+for command in ("train", "generate", "evaluate"):
+    try:
+        main([command, "--help"])
+    except SystemExit as exc:
+        assert not exc.code, (command, exc.code)
+for argv in (["train", "nope.key=1"], ["generate", "sampler=nope"]):
+    try:
+        main(argv)
+    except SystemExit as exc:
+        assert exc.code, argv
+heavy = sorted(m for m in ("torch", "lightning", "diffusers") if m in sys.modules)
+assert not heavy, f"imported for --help or a config error: {heavy}"
+"""
+
+
+def test_help_and_config_errors_do_not_import_torch():
+    """``--help`` and a wrong key answer in about a second: the jobs (torch, Lightning, diffusers:
+    over 10 s to import on 2 cores) are imported only when one runs."""
+    proc = subprocess.run([sys.executable, "-c", HELP_WITHOUT_TORCH], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "error: Could not override 'nope.key'" in proc.stderr and "sampler=nope" in proc.stderr
+
+
 def test_the_installed_entry_point_runs_as_a_module():
     """``python -m wavediff`` is what the Studio starts and what ``[project.scripts]`` installs."""
     proc = subprocess.run([sys.executable, "-m", "wavediff", "--version"], capture_output=True, text=True,

@@ -9,11 +9,12 @@ from omegaconf import DictConfig
 
 from wavediff.cli import one_line_errors, report
 from wavediff.cli.hydra_app import run_hydra
-from wavediff.jobs.evaluate import evaluate
 
 
 @one_line_errors
 def task(cfg: DictConfig) -> None:
+    from wavediff.jobs.evaluate import evaluate  # here, not above: --help and config errors take a second
+
     result = evaluate(cfg)
     report(result, f"{result.table}\n\nreport: {result.report_md}")
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig
 
 from wavediff.cli import one_line_errors, report
 from wavediff.cli.hydra_app import run_hydra
-from wavediff.jobs.generate import GenerationResult, LongPathResult, sample_checkpoint
+
+if TYPE_CHECKING:  # the job (torch) is imported when it runs: --help and config errors take a second
+    from wavediff.jobs.generate import GenerationResult, LongPathResult
 
 
 def summary(result: GenerationResult) -> str:
@@ -41,6 +44,8 @@ def long_summary(result: LongPathResult) -> str:
 
 @one_line_errors
 def task(cfg: DictConfig) -> None:
+    from wavediff.jobs.generate import GenerationResult, sample_checkpoint
+
     result = sample_checkpoint(cfg)
     report(result, summary(result) if isinstance(result, GenerationResult) else long_summary(result))
 

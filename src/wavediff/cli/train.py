@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig
 
 from wavediff.cli import one_line_errors, report
 from wavediff.cli.hydra_app import run_hydra
-from wavediff.jobs.train import TrainResult, train
+
+if TYPE_CHECKING:  # the job (torch, Lightning) is imported when it runs: --help and config errors take a second
+    from wavediff.jobs.train import TrainResult
 
 
 def summary(result: TrainResult) -> str:
@@ -27,6 +29,10 @@ def summary(result: TrainResult) -> str:
 
 @one_line_errors(sigterm=False)
 def task(cfg: DictConfig) -> float | None:
+    from lightning.pytorch.utilities import rank_zero_only
+
+    from wavediff.jobs.train import train
+
     result = train(cfg)
     if rank_zero_only.rank == 0:
         report(result, summary(result))

@@ -13,8 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from wavediff.errors import UsageError
-from wavediff.transforms.magnitude_scalogram import REAL_WAVELETS
-from wavediff.transforms.wavelets import AnalyticWavelet
 
 PREFIX = "WAVEDIFF_"
 # Variables WaveDiff itself reads that are not seed overrides.
@@ -42,6 +40,9 @@ def _number(name: str, key: str, text: str) -> list[str]:
 def _wavelet(name: str, key: str, text: str) -> list[str]:
     """An analytic family (``morlet``, ``paul4``, ``dog2``) keeps the complex CWT; a pywt real
     wavelet name (``morl``, ``mexh``) selects the seed's magnitude baseline with that wavelet."""
+    from wavediff.transforms.magnitude_scalogram import REAL_WAVELETS  # torch: only for this variable
+    from wavediff.transforms.wavelets import AnalyticWavelet
+
     if text in REAL_WAVELETS:
         return ["transform=magnitude_scalogram", f"{key}={text}"]
     try:
