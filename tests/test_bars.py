@@ -215,7 +215,7 @@ def test_predictive_score_real_on_real_is_near_the_published_0036():
 def test_bars_train_sample_evaluate_record_and_read_back(tmp_path):
     """A smoke bar model of simulated MJD bars (all five fields) through train, the sampling and
     evaluation callbacks and ``wavediff evaluate``: per-field and bar-shape registry rows, the
-    candlesticks, and a bars CSV that the loader reads back as valid bars; baselines refused."""
+    candlesticks, a bars CSV that the loader reads back as valid bars, and a baseline beside it."""
     import sqlite3
 
     from conftest import run_cli
@@ -244,9 +244,15 @@ def test_bars_train_sample_evaluate_record_and_read_back(tmp_path):
     bars = CSVSource(str(out / "bars.csv"), fields=ALL).load()
     assert len(bars.params["series"]) == 8 and sum(c["bars_repaired"] for c in bars.params["cleaning"].values()) == 0
     check_valid_bars({f: bars.bars[f].to_numpy() for f in ALL})
-    refused = run_cli("evaluate", f"run={run_id}", "n=8", "baselines=[garch_t]", f"hydra.run.dir={tmp_path / 'e2'}",
-                      *common)
-    assert refused.code == 1 and "draw closes, not bars" in refused.err
+    # the classical baselines beside the bar model, compared on the close
+    ran = run_cli("evaluate", f"run={run_id}", "n=8", "floor_draws=2", "max_lag=10", "sampler=ddim", "sampler.steps=4",
+                  "baselines=[bootstrap]", "verdict_draws=2", f"hydra.run.dir={tmp_path / 'e2'}", *common)
+    assert ran.code == 0, ran.err
+    report = (tmp_path / "e2" / "report.md").read_text()
+    assert "bootstrap value | floor | ratio" in report and "ddim: upper_wick" in report
+    assert "bootstrap: upper_wick" not in report and (tmp_path / "e2" / "bootstrap.npz").is_file()
+    assert db.execute("select count(*) from generation_runs where sampler = 'baseline:bootstrap' "
+                      "and status = 'finished'").fetchone()[0] == 1
 
 
 def test_bar_shape_facts_match_bars_built_by_hand():
@@ -274,7 +280,7 @@ def test_bar_shape_facts_match_bars_built_by_hand():
 
 
 def test_bar_report_floors_and_rows():
-    from wavediff.metrics.report import compare_to_real, flat_metrics, per_field_table
+    from wavediff.metrics.report import compare_to_real, flat_metrics, markdown_table, per_field_table
 
     rng = np.random.default_rng(0)
 
@@ -292,6 +298,17 @@ def test_bar_report_floors_and_rows():
     rows = flat_metrics(fat_wicks)
     assert {"ks", "upper_wick/ks", "median_body_share", "discriminative_joint"} <= set(rows)
     assert "| upper_wick" not in per_field_table({"a": fat_wicks}) and "a: upper_wick" in per_field_table({"a": fat_wicks})
+    # a classical baseline's closes beside the bar model: compared with the real close, same floors
+    drawn = windows(32, 0.005)[:, 0]
+    closes = compare_to_real(drawn, real, pool, draws=2, max_lag=5, fields=ALL)
+    assert closes["metrics"]["ks"]["floor"] == fat_wicks["metrics"]["ks"]["floor"]
+    on_close = compare_to_real(drawn, real[:, 0], pool[:, 0], draws=2, max_lag=5)
+    assert closes["metrics"]["ks"] == on_close["metrics"]["ks"]
+    assert "range_over_close_ks" not in closes["metrics"] and "fields" not in closes
+    table = markdown_table({"bars": fat_wicks, "garch_t": closes})
+    (row,) = [line for line in table.splitlines() if line.startswith("| range_over_close_ks |")]
+    assert row.endswith("| - | - | - | - |")  # no value for closes alone, no "best" of one
+    assert "garch_t" not in per_field_table({"bars": fat_wicks, "garch_t": closes})
 
 
 def test_scenarios_and_long_paths_refuse_a_bar_model_in_one_line():

@@ -51,10 +51,13 @@ def one_asset_only(name: str) -> DataError:
 
 def training_series(datamodule: Any) -> list[np.ndarray]:
     """The contiguous training log returns of each series of a set-up data module (float64):
-    ``(L,)`` each, or one ``(A, L)`` panel of aligned assets."""
+    ``(L,)`` each, or one ``(A, L)`` panel of aligned assets; of bars (``data.fields``) the close's
+    returns ``(L,)``: the classical baselines generate closes."""
     series = getattr(datamodule, "series", {}).get("train")
     if not series:
         raise DataError("the data module keeps no contiguous training series (call setup() first)")
+    if getattr(datamodule, "bar_fields", False):
+        return [np.asarray(s[0], dtype=np.float64) for s in series]
     return [np.asarray(s, dtype=np.float64) for s in series]
 
 

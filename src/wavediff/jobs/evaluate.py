@@ -31,6 +31,7 @@ from wavediff.metrics.report import (close_channel, compare_to_real, cross_asset
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import Registry, git_commit
 from wavediff.registry.tables import GenerationRun, TrainRun
+from wavediff.transforms.base import prices_from_returns
 from wavediff.utils import atomic_path, atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,8 @@ def baseline_sets(names: list[str], real: RealData, n: int, seed: int, recorder:
     source = real.datamodule.source
     series = training_series(real.datamodule)
     representation = real.datamodule.representation
+    fields = real.datamodule.report_fields
+    window = close_channel(real.held_out, fields).shape[1:]  # of bars: the baselines draw the close
     for i, baseline in enumerate(build_baselines(names, source)):
         npz = out / f"{baseline.name}.npz"
         try:
@@ -110,10 +113,14 @@ def baseline_sets(names: list[str], real: RealData, n: int, seed: int, recorder:
                                          config={"baseline": baseline.name}) as row_id:
                 baseline.fit(series)
                 returns = baseline.sample(n, real.held_out.shape[-1], np.random.default_rng(seed + i))
-                if returns.shape[1:] != real.held_out.shape[1:]:
+                if returns.shape[1:] != window:
                     raise DataError(f"{baseline.name} draws windows of shape {returns.shape[1:]}; the data's are "
-                                    f"{real.held_out.shape[1:]}")
-                prices = representation.prices(torch.from_numpy(returns)).numpy()
+                                    f"{window}")
+                if fields:  # closes, from the bar model's start close
+                    prices = prices_from_returns(torch.from_numpy(returns), float(representation.start_prices[0]))
+                else:
+                    prices = representation.prices(torch.from_numpy(returns))
+                prices = prices.numpy()
                 params = baseline.describe()
                 with atomic_path(npz) as tmp:
                     np.savez_compressed(tmp, returns=returns, prices=prices, params=json.dumps(params))
@@ -223,10 +230,7 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     sets = inputs.sets + [load_sample_set(item, registry)[0] for item in cfg.samples or []]
     real = real_data(config)
     reference, source = real.held_out, real.datamodule.source
-    fields = real.datamodule.report_fields
-    if fields and baselines:
-        raise ConfigError(f"baselines={baselines}: the classical baselines draw closes, not bars "
-                          f"(data.fields={fields}); evaluate the bar model without baselines")
+    fields = real.datamodule.report_fields  # bars: the baselines draw closes, compared on the close
     for baseline in build_baselines(baselines, source):  # cheap to build; refused before anything is sampled
         try:
             baseline.check_data(real.datamodule.multi_asset)

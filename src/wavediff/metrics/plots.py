@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 import torch
 
 from wavediff.metrics.cross_asset import correlation_matrix, lower_tail_dependence, portfolio_returns
+from wavediff.metrics.report import close_channel
 from wavediff.metrics.stylized import acf_curves, leverage
 from wavediff.transforms.base import prices_from_returns
 from wavediff.transforms.bars import bars_from_channels
@@ -156,9 +157,10 @@ def write_evaluation_plots(sets: dict[str, np.ndarray], real: np.ndarray, pool: 
     if fields is not None and len(fields) > 1:
         first = float(np.atleast_1d(start_price)[0])
         candles = candles_figure({name: bars_from_channels(r, fields, first, 1.0)
-                                  for name, r in {"held-out real": real, **sets}.items()},
-                                 title="bars (each window from the same start close)")
-        sets, real, pool, start_price = ({k: v[:, 0] for k, v in sets.items()}, real[:, 0], pool[:, 0], first)
+                                  for name, r in {"held-out real": real, **sets}.items() if np.ndim(r) == 3},
+                                 title="bars (each window from the same start close)")  # closes alone: no candles
+        sets = {k: close_channel(v, fields) for k, v in sets.items()}
+        real, pool, start_price = real[:, 0], pool[:, 0], first
     joint = np.ndim(real) == 3
     if joint:
         assets = list(assets or [f"asset{i}" for i in range(real.shape[1])])

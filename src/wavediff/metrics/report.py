@@ -28,10 +28,14 @@ def compare_to_real(generated: np.ndarray, reference: np.ndarray, pool: np.ndarr
     Returns ``{"metrics": {name: {value, floor, ratio}}, "moments": {...}}``.
 
     Joint windows of several assets ``(N, A, T)`` (named ``assets``) go to :func:`compare_assets_to_real`,
-    bar-channel windows ``(N, F, T)`` (of bar ``fields``) to :func:`compare_bars_to_real`.
+    bar-channel windows ``(N, F, T)`` (of bar ``fields``) to :func:`compare_bars_to_real`; closes
+    alone ``(N, T)`` beside bar windows (a classical baseline next to a bar model) are compared
+    with the close of the real bars, under the same names and floors as the bar model's close.
     """
     generated, reference, pool = (np.asarray(a, dtype=np.float64) for a in (generated, reference, pool))
     if fields is not None and len(fields) > 1:
+        if generated.ndim == 2:
+            return compare_to_real(generated, reference[:, 0], pool[:, 0], draws, seed, max_lag, floors)
         return compare_bars_to_real(generated, reference, pool, list(fields), draws, seed, max_lag, floors)
     if generated.ndim == 3:
         return compare_assets_to_real(generated, reference, pool, draws, seed, max_lag, floors, assets)
@@ -112,9 +116,9 @@ def compare_assets_to_real(generated: np.ndarray, reference: np.ndarray, pool: n
 
 
 def close_channel(windows: np.ndarray, fields: list[str] | None) -> np.ndarray:
-    """The close's returns ``(N, T)`` of bar-channel windows (channel 0), or the windows themselves
-    (what paired verdicts compare for a bar model)."""
-    return windows[:, 0] if fields is not None and len(fields) > 1 else windows
+    """The close's returns ``(N, T)`` of bar-channel windows ``(N, F, T)`` (channel 0), or the
+    windows themselves (closes alone, or no bar ``fields``): what paired verdicts compare for a bar model."""
+    return windows[:, 0] if fields is not None and len(fields) > 1 and np.ndim(windows) == 3 else windows
 
 
 def joint_metrics(fn: Callable[[np.ndarray, np.ndarray], dict[str, float]], generated: np.ndarray,
@@ -240,7 +244,8 @@ def per_asset_table(results: dict[str, dict[str, Any]]) -> str:
 
 def per_field_table(results: dict[str, dict[str, Any]]) -> str:
     """Markdown: value / floor of the main univariate metrics of each bar channel, per set, and
-    the bar-shape facts of the real set and of each set."""
+    the bar-shape facts of the real set and of each set (sets of closes alone are left out)."""
+    results = {name: r for name, r in results.items() if "fields" in r}
     names = list(results)
     first = next(iter(results.values()))
     rows = _ratio_grid(results, "fields")
@@ -304,11 +309,12 @@ def markdown_table(results: dict[str, dict[str, Any]]) -> str:
     rows = [head, sep]
     for key in keys:
         cells = []
+        scored = [n for n in names if key in results[n]["metrics"]]  # closes alone lack the bar rows
         for n in names:
-            m = results[n]["metrics"][key]
-            cells.append(f"{m['value']:.4g} | {m['floor']:.4g} | {m['ratio']:.2f}")
+            m = results[n]["metrics"].get(key)
+            cells.append(f"{m['value']:.4g} | {m['floor']:.4g} | {m['ratio']:.2f}" if m else "- | - | -")
         if several:
-            cells.append(min(names, key=lambda n: results[n]["metrics"][key]["ratio"]))
+            cells.append(min(scored, key=lambda n: results[n]["metrics"][key]["ratio"]) if len(scored) > 1 else "-")
         rows.append(f"| {key} | " + " | ".join(cells) + " |")
     rows += ["", "| moment | real | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     first = next(iter(results.values()))
