@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
-from wavediff.transforms.bars import bar_channels, bars_from_channels, check_fields, check_valid_bars
+from wavediff.transforms.bars import bar_channels, bars_from_channels, check_fields, check_valid_bars, valid_bars
 from wavediff.data.csv import CSVSource
 from wavediff.data.datamodule import WaveletDataModule, label_returns
 from wavediff.errors import ConfigError, DataError
@@ -146,6 +146,16 @@ def test_sample_artifacts_of_bars_are_a_csv_the_loader_reads_back_and_candles(tm
     assert len(back.params["series"]) == 3 and sum(c["bars_repaired"] for c in back.params["cleaning"].values()) == 0
     check_valid_bars({f: back.bars[f].to_numpy() for f in ALL})
     assert len(back.bars) == 3 * 24  # one bar per generated return
+
+
+def test_valid_bars_marks_each_broken_bar_and_agrees_with_the_check():
+    one = np.ones(4)
+    bars = {"close": one.copy(), "open": one.copy(), "high": np.array([1.0, 0.5, 1.0, 1.0]),
+            "low": np.array([1.0, 1.0, 2.0, np.nan]), "volume": one.copy()}
+    assert valid_bars(bars).tolist() == [True, False, False, False]  # high below, low above, NaN
+    with pytest.raises(ValueError):
+        check_valid_bars(bars)
+    check_valid_bars({k: v[:1] for k, v in bars.items()})
 
 
 def test_bar_windows_are_labelled_by_the_close_and_joint_windows_by_the_portfolio():

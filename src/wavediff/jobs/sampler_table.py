@@ -101,17 +101,16 @@ def score_rows(metas: list[dict[str, Any]], draws: int, seed: int, verdict_draws
         with np.load(meta["npz"]) as npz:
             returns = np.asarray(npz["returns"], dtype=np.float64)
         key = f"{meta['checkpoint']}|{len(returns)}"
+        fields = real.datamodule.report_fields  # bars: verdicts on the close, every channel scored
         if first is None:
             first = (config["data"], returns)
         elif verdict_draws and config["data"] == first[0]:
-            fields = real.datamodule.report_fields  # bars: compared on the close
             meta["verdicts"] = {k: v["verdict"] for k, v in
                                 paired_verdicts(close_channel(returns, fields), close_channel(first[1], fields),
                                                 close_channel(real.held_out, fields), draws=verdict_draws,
                                                 seed=seed).items()}
         if key not in pools:
             pools[key] = floor_pool(real, "auto", len(returns), seed)
-        fields = real.datamodule.report_fields
         result = compare_to_real(returns, real.held_out, pools[key], draws=draws, seed=seed, floors=floors.get(key),
                                  fields=fields)
         floors[key] = {k: v["floor"] for k, v in result["metrics"].items()}

@@ -32,7 +32,7 @@ import torch
 from wavediff.errors import DataError
 from wavediff.metrics.gru_scores import gru_discriminative_score, gru_predictive_score, minmax_scale
 from wavediff.registry.store import git_commit
-from wavediff.transforms.bars import check_valid_bars
+from wavediff.transforms.bars import check_valid_bars, valid_bars
 from wavediff.utils import atomic_path, atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -197,10 +197,7 @@ def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[st
     try:
         check_valid_bars(bars)
     except ValueError as exc:  # never expected (the decoding clamps); counted, not hidden
-        good = np.logical_and.reduce([np.isfinite(v) & (v > 0) for v in bars.values()]
-                                     + [bars["high"] >= np.maximum(bars["open"], bars["close"]),
-                                        bars["low"] <= np.minimum(bars["open"], bars["close"])])
-        invalid = int((~good).sum())
+        invalid = int((~valid_bars(bars)).sum())
         log.error("stocks: %d invalid generated bars: %s", invalid, exc)
     fake = generated_windows(bars)
     with atomic_path(out / "generated.npz") as tmp:  # the windows scored, in the file's units (to reuse or inspect)

@@ -109,6 +109,17 @@ def bars_from_channels(channels: np.ndarray, fields: Sequence[str], prev_close: 
     return {f: out[f] for f in fields}
 
 
+def valid_bars(bars: dict[str, np.ndarray]) -> np.ndarray:
+    """Which bars are valid, elementwise (the shape of each field): finite and positive, high not
+    below the body, low not above it (the rules :func:`check_valid_bars` enforces)."""
+    good = np.logical_and.reduce([np.isfinite(v) & (v > 0) for v in bars.values()])
+    if "high" in bars:
+        good &= bars["high"] >= np.maximum(bars["open"], bars["close"])
+    if "low" in bars:
+        good &= bars["low"] <= np.minimum(bars["open"], bars["close"])
+    return good
+
+
 def check_valid_bars(bars: dict[str, np.ndarray]) -> None:
     """Raise ``ValueError`` unless every bar is valid (finite, positive, high and low outside the body)."""
     for name, values in bars.items():
