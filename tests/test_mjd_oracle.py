@@ -43,7 +43,7 @@ def test_true_parameters_score_best():
 
 
 def test_mle_recovers_the_parameters():
-    r = simulate_mjd_log_returns(TRUE, 100_000, DT, np.random.default_rng(0))
+    r = simulate_mjd_log_returns(TRUE, 40_000, DT, np.random.default_rng(0))  # lam within 12%, jump_std 6%
     fit = fit_mjd(r, DT)
     assert fit.sigma == pytest.approx(TRUE.sigma, rel=0.10)
     assert fit.lam == pytest.approx(TRUE.lam, rel=0.30)

@@ -154,6 +154,40 @@ def start_long_training(tmp_path: Path, *overrides: str, min_epochs: int = 1) ->
     return proc
 
 
+def test_ctrl_c_in_this_process_marks_run_interrupted_without_a_traceback(tmp_path):
+    """SIGINT delivered to this process while its main thread trains, as a terminal's Ctrl-C
+    would be (the slow test below sends it to a real training process)."""
+    import os
+    import threading
+
+    db = tmp_path / "wavediff.db"
+
+    def interrupt_after_an_epoch() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if db.exists() and rows(db, "select count(*) from train_runs where epochs_completed >= 1") == [(1,)]:
+                    os.kill(os.getpid(), signal.SIGINT)
+                    return
+            except sqlite3.OperationalError:  # the file exists before its tables do
+                pass
+            time.sleep(0.1)
+
+    handler = signal.getsignal(signal.SIGINT)
+    watcher = threading.Thread(target=interrupt_after_an_epoch, daemon=True)
+    watcher.start()
+    try:
+        ran = run_cli("train", "experiment=smoke", f"paths.output_root={tmp_path}", "trainer.max_epochs=1000",
+                      "trainer.limit_train_batches=1", "callbacks=none")
+    finally:
+        signal.signal(signal.SIGINT, handler)  # Lightning ignores further Ctrl-C while it shuts down
+        watcher.join(timeout=5)
+    assert ran.code == 130 and ran.err.strip().splitlines()[-1] == "error: interrupted", ran.err
+    assert rows(db, "select status from train_runs") == [("interrupted",)]
+    assert "Traceback" not in ran.err
+
+
+@pytest.mark.slow  # the same in a real process (start-up dominates); the in-process test above is fast
 def test_ctrl_c_marks_run_interrupted(tmp_path):
     proc = start_long_training(tmp_path, "callbacks=none")
     proc.send_signal(signal.SIGINT)

@@ -13,6 +13,7 @@ paired verdict of each WaveDiff generator against the best classical one.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import shutil
@@ -148,10 +149,16 @@ def cell_train_config(cfg: DictConfig, dataset: str, seed: int, generator: Any, 
                  f"paths.output_dir={out / 'run'}", f"registry.url={cfg.registry.url}",
                  f"registry.artifacts_root={cfg.registry.artifacts_root}",
                  *cfg.suite.overrides, *cfg.suite.get("data_overrides", {}).get(dataset, []), *generator.overrides]
-    try:
-        return compose_config("train", overrides)
-    except Exception as exc:  # Hydra's composition errors, in one line
-        raise ConfigError(f"{dataset}: cannot compose the training config ({' '.join(str(exc).split())})") from None
+    key = tuple(str(o) for o in overrides)
+    if key not in _composed:  # the cell and, later, the table's staleness check need the same config
+        try:
+            _composed[key] = compose_config("train", overrides)
+        except Exception as exc:  # Hydra's composition errors, in one line
+            raise ConfigError(f"{dataset}: cannot compose the training config ({' '.join(str(exc).split())})") from None
+    return copy.deepcopy(_composed[key])
+
+
+_composed: dict[tuple[str, ...], DictConfig] = {}  # per process: the config files do not change under a command
 
 
 def run_cell(cfg: DictConfig) -> dict[str, Any]:
