@@ -40,3 +40,11 @@ def test_the_floor_is_the_median_of_a_classifier_fitted_on_every_real_draw(monke
     assert all(any(np.array_equal(w, p) for p in pool) for s_ in real_sets for w in s_[:3])  # drawn from the pool
     assert len({s_.tobytes() for s_ in real_sets}) == 5  # a fresh set (and classifier) per draw
     assert result["metrics"]["discriminative"]["floor"] == float(np.median([c[1] for c in calls[1:]]))
+
+
+def test_a_classifier_that_learns_nothing_scores_zero_not_the_test_split_imbalance():
+    """Identical windows cannot be told apart: the classifier answers one class for all, and with
+    as many real as generated windows in the test set that is exactly chance."""
+    window = np.random.default_rng(0).standard_normal(32)
+    same = np.tile(window, (40, 1))
+    assert [discriminative_score(same, same, epochs=2, seed=s) for s in range(3)] == [0.0, 0.0, 0.0]

@@ -38,7 +38,7 @@ from wavediff.utils import atomic_path, atomic_write_text, config_hash
 
 log = logging.getLogger(__name__)
 
-CELL_FORMAT = 2  # bump when a cell's content or meaning changes, so old cells are redone (2: discriminative floor over every draw)
+CELL_FORMAT = 2  # bump when a cell's content or meaning changes, so old cells are redone (2: discriminative floor over every draw, balanced test split)
 
 
 class Trained:

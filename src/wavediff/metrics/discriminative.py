@@ -1,7 +1,8 @@
 """Post-hoc discriminative score: how well a small classifier tells generated from real windows.
 
 A 1-D CNN over the channels (r, |r|) of each window, scaled by the real returns' std, is trained
-on 70% of a balanced real/generated set and scored on the other 30%; the score is
+on 70% of a balanced real/generated set and scored on the other 30% (as many of each kind, so
+a classifier that learnt nothing scores 0); the score is
 ``|accuracy - 0.5|`` (0: indistinguishable, 0.5: always told apart). It works for one-dimensional
 series (a hidden size is never derived from the number of input dimensions).
 """
@@ -69,12 +70,16 @@ def _discriminative_score(generated: np.ndarray, real: np.ndarray, epochs: int, 
     g = np.asarray(generated)[rng.choice(len(generated), n, replace=False)]
     r = np.asarray(real)[rng.choice(len(real), n, replace=False)]
     scale = float(np.asarray(real).std()) or 1.0  # one scale for all assets: their relative sizes are data
-    x = torch.cat([_features(r, scale), _features(g, scale)])
-    y = torch.cat([torch.zeros(n), torch.ones(n)])
-    order = torch.as_tensor(rng.permutation(2 * n))
-    x, y = x[order], y[order]
-    n_test = max(int(test_fraction * 2 * n), 2)
-    x_train, y_train, x_test, y_test = x[n_test:], y[n_test:], x[:n_test], y[:n_test]
+    # as many of each kind in the test set (g and r are in random order): a classifier that learnt
+    # nothing and answers one class then scores exactly 0, not the test set's class imbalance
+    k = max(int(test_fraction * n), 1)
+    x_test = torch.cat([_features(r[:k], scale), _features(g[:k], scale)])
+    y_test = torch.cat([torch.zeros(k), torch.ones(k)])
+    x_train = torch.cat([_features(r[k:], scale), _features(g[k:], scale)])
+    y_train = torch.cat([torch.zeros(n - k), torch.ones(n - k)])
+    order = torch.as_tensor(rng.permutation(len(x_train)))
+    x_train, y_train = x_train[order], y_train[order]
+    x = x_train
     torch.manual_seed(seed)
     model = WindowClassifier(channels=x.shape[1])
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
