@@ -48,3 +48,14 @@ def test_a_classifier_that_learns_nothing_scores_zero_not_the_test_split_imbalan
     window = np.random.default_rng(0).standard_normal(32)
     same = np.tile(window, (40, 1))
     assert [discriminative_score(same, same, epochs=2, seed=s) for s in range(3)] == [0.0, 0.0, 0.0]
+
+
+def test_scoring_leaves_the_callers_torch_random_stream_alone():
+    import torch
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    rng = np.random.default_rng(0)
+    discriminative_score(rng.standard_normal((16, 32)), rng.standard_normal((16, 32)), epochs=1)
+    assert torch.equal(torch.rand(3), expected)  # a training run's noise does not depend on its evaluations

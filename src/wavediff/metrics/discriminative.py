@@ -57,7 +57,9 @@ def discriminative_score(generated: np.ndarray, real: np.ndarray, epochs: int = 
                          test_fraction: float = 0.3) -> float:
     """``|test accuracy - 0.5|`` of a classifier of real vs generated windows ``(N, T)`` (or joint
     windows ``(N, A, T)``, every asset a channel, so it sees how the assets move together)."""
-    with _one_thread():
+    # the classifier seeds torch for its initialisation: inside a training run (the evaluation
+    # callback) that must not reseed the training's own random stream
+    with _one_thread(), torch.random.fork_rng(devices=[]):
         return _discriminative_score(generated, real, epochs, seed, test_fraction)
 
 
