@@ -142,16 +142,22 @@ def start_long_training(tmp_path: Path, *overrides: str, min_epochs: int = 1) ->
         # A shell's background job (e.g. CI started with `&`) inherits SIGINT as ignored; the
         # Ctrl-C test needs the default handler in the child whatever started pytest.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 120
+    wait_for_epochs(db, min_epochs)
+    return proc
+
+
+def wait_for_epochs(db: Path, min_epochs: int = 1, timeout: float = 120) -> bool:
+    """Whether the registry ``db`` got a training run with ``min_epochs`` epochs recorded within ``timeout``."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             query = f"select count(*) from train_runs where epochs_completed >= {min_epochs}"
             if db.exists() and rows(db, query) == [(1,)]:
-                break
+                return True
         except sqlite3.OperationalError:  # the file exists before its tables do
             pass
-        time.sleep(0.2)
-    return proc
+        time.sleep(0.1)
+    return False
 
 
 def test_ctrl_c_in_this_process_marks_run_interrupted_without_a_traceback(tmp_path):
@@ -163,15 +169,8 @@ def test_ctrl_c_in_this_process_marks_run_interrupted_without_a_traceback(tmp_pa
     db = tmp_path / "wavediff.db"
 
     def interrupt_after_an_epoch() -> None:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if db.exists() and rows(db, "select count(*) from train_runs where epochs_completed >= 1") == [(1,)]:
-                    os.kill(os.getpid(), signal.SIGINT)
-                    return
-            except sqlite3.OperationalError:  # the file exists before its tables do
-                pass
-            time.sleep(0.1)
+        if wait_for_epochs(db):
+            os.kill(os.getpid(), signal.SIGINT)
 
     handler = signal.getsignal(signal.SIGINT)
     watcher = threading.Thread(target=interrupt_after_an_epoch, daemon=True)

@@ -81,9 +81,8 @@ def _discriminative_score(generated: np.ndarray, real: np.ndarray, epochs: int, 
     y_train = torch.cat([torch.zeros(n - k), torch.ones(n - k)])
     order = torch.as_tensor(rng.permutation(len(x_train)))
     x_train, y_train = x_train[order], y_train[order]
-    x = x_train
     torch.manual_seed(seed)
-    model = WindowClassifier(channels=x.shape[1])
+    model = WindowClassifier(channels=x_train.shape[1])
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     loss_fn = nn.BCEWithLogitsLoss()
     generator = torch.Generator().manual_seed(seed)

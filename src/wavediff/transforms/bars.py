@@ -109,28 +109,27 @@ def bars_from_channels(channels: np.ndarray, fields: Sequence[str], prev_close: 
     return {f: out[f] for f in fields}
 
 
+def _bar_rules(bars: dict[str, np.ndarray]) -> list[tuple[str, np.ndarray]]:
+    """Each rule a valid bar keeps, as (what a violation says, elementwise mask of the bars keeping it)."""
+    rules = [(f"{name}: values must be finite and positive", np.isfinite(v) & (v > 0)) for name, v in bars.items()]
+    if "high" in bars:
+        rules.append(("a high below the bar's body", bars["high"] >= np.maximum(bars["open"], bars["close"])))
+    if "low" in bars:
+        rules.append(("a low above the bar's body", bars["low"] <= np.minimum(bars["open"], bars["close"])))
+    return rules
+
+
 def valid_bars(bars: dict[str, np.ndarray]) -> np.ndarray:
     """Which bars are valid, elementwise (the shape of each field): finite and positive, high not
     below the body, low not above it (the rules :func:`check_valid_bars` enforces)."""
-    good = np.logical_and.reduce([np.isfinite(v) & (v > 0) for v in bars.values()])
-    if "high" in bars:
-        good &= bars["high"] >= np.maximum(bars["open"], bars["close"])
-    if "low" in bars:
-        good &= bars["low"] <= np.minimum(bars["open"], bars["close"])
-    return good
+    return np.logical_and.reduce([mask for _, mask in _bar_rules(bars)])
 
 
 def check_valid_bars(bars: dict[str, np.ndarray]) -> None:
     """Raise ``ValueError`` unless every bar is valid (finite, positive, high and low outside the body)."""
-    for name, values in bars.items():
-        if not np.all(np.isfinite(values)) or np.any(values <= 0):
-            raise ValueError(f"{name}: values must be finite and positive")
-    if "high" in bars:
-        if np.any(bars["high"] < np.maximum(bars["open"], bars["close"])):
-            raise ValueError("a high below the bar's body")
-    if "low" in bars:
-        if np.any(bars["low"] > np.minimum(bars["open"], bars["close"])):
-            raise ValueError("a low above the bar's body")
+    for message, mask in _bar_rules(bars):
+        if not np.all(mask):
+            raise ValueError(message)
 
 
 class BarRepresentation(MultiAssetRepresentation):
