@@ -72,6 +72,7 @@ def test_psd_slope_and_hurst_known_values():
 
 
 def test_paired_verdicts_know_better_same_and_worse():
+    from wavediff.metrics.discriminative import discriminative_draws
     from wavediff.metrics.report import paired_verdicts, verdict_table
 
     rng = np.random.default_rng(0)
@@ -80,10 +81,16 @@ def test_paired_verdicts_know_better_same_and_worse():
     real_like = pool[:200]
     also_real = pool[200:400]
     too_wide = rng.standard_normal((200, 64)) * 3e-3  # wrong scale and no fat tails
-    vs_wide = paired_verdicts(real_like, too_wide, reference, draws=20, max_lag=5)
+    vs_wide = paired_verdicts(real_like, too_wide, reference, draws=20, max_lag=5, classifier_draws=0)
     assert vs_wide["ks"]["verdict"] == "better" and vs_wide["w1_over_std"]["verdict"] == "better"
-    assert paired_verdicts(too_wide, real_like, reference, draws=20, max_lag=5)["ks"]["verdict"] == "worse"
-    same = paired_verdicts(real_like, also_real, reference, draws=20, max_lag=5)
+    # the classifier's paired fits (their own test: tests/test_discriminative.py) join the verdicts
+    few = [x[:40] for x in (real_like, too_wide, reference)]
+    judged = paired_verdicts(*few, draws=2, max_lag=5, classifier_draws=2)["discriminative"]
+    assert judged["diff"] == pytest.approx(np.mean(discriminative_draws(few[0], few[2], 2)
+                                                   - discriminative_draws(few[1], few[2], 2)))
+    worse = paired_verdicts(too_wide, real_like, reference, draws=20, max_lag=5, classifier_draws=0)
+    assert worse["ks"]["verdict"] == "worse" and "discriminative" not in worse
+    same = paired_verdicts(real_like, also_real, reference, draws=20, max_lag=5, classifier_draws=0)
     assert same["ks"]["verdict"] == "same" and same["w1_over_std"]["verdict"] == "same"
     assert same["ks"]["low"] < 0 < same["ks"]["high"]
     table = verdict_table("model", {"garch_t": vs_wide})

@@ -191,7 +191,9 @@ def sampler_table(rows: Sequence[Mapping[str, Any]], models: Mapping[str, str], 
     if any(m.get("verdicts") for m in metas):
         parts += [f"Paired verdicts of each row against the first ({metas[0]['label']}; models trained on the same "
                   "data), windows resampled 20 times: better = closer to the held-out windows beyond the 90% "
-                  "interval of the difference, same = within it.", verdict_markdown(metas)]
+                  "interval of the difference, same = within it. The discriminative score is judged on 10 "
+                  "paired classifier fits per row (a t-test corrected for the fits reusing the same windows).",
+                  verdict_markdown(metas)]
     parts += ["Models: " + ", ".join(f"`{k}` = {v}" for k, v in models.items()),
               f"Commit {commit}. Command: `{command}`"]
     document = "\n\n".join(parts) + "\n"

@@ -9,7 +9,7 @@ import numpy as np
 
 from wavediff.metrics.bar_shapes import bar_shape_distances, bar_shape_stats
 from wavediff.metrics.cross_asset import cross_asset_distances, cross_asset_stats
-from wavediff.metrics.discriminative import discriminative_score
+from wavediff.metrics.discriminative import discriminative_draws, discriminative_score, paired_discriminative
 from wavediff.metrics.predictive import fit_forecaster, forecast_mae, predictive_score
 from wavediff.metrics.stylized import distances, moments
 from wavediff.metrics.tails import memorisation, tail_stats
@@ -259,7 +259,8 @@ def per_field_table(results: dict[str, dict[str, Any]]) -> str:
 
 
 def paired_verdicts(a: np.ndarray, b: np.ndarray, reference: np.ndarray, draws: int = 20, seed: int = 0,
-                    max_lag: int = 50, level: float = 0.9) -> dict[str, dict[str, float | str]]:
+                    max_lag: int = 50, level: float = 0.9,
+                    classifier_draws: int = 10) -> dict[str, dict[str, float | str]]:
     """Is generator ``a`` closer to the ``reference`` windows than generator ``b``, metric by metric?
 
     Both sets are resampled (windows with replacement) ``draws`` times, the same resampling of
@@ -267,6 +268,11 @@ def paired_verdicts(a: np.ndarray, b: np.ndarray, reference: np.ndarray, draws: 
     verdict is ``better`` (``a`` closer) or ``worse`` when the central ``level`` interval of the
     differences excludes 0, else ``same`` (within noise at this many windows).
     Joint windows ``(N, A, T)`` are compared on :func:`joint_distances`.
+    With 8 or more windows of each kind the discriminative score is judged too, on
+    ``classifier_draws`` paired classifier fits per set (0 leaves it out): resampling with
+    replacement would put copies of a window on both sides of a classifier's split, so it gets
+    its own test (:func:`~wavediff.metrics.discriminative.paired_discriminative`). Past 10 fits
+    its power barely grows (the corrected variance is dominated by the reused windows).
     Returns ``{metric: {"diff": median difference, "low", "high", "verdict"}}``.
     """
     a, b, reference = (np.asarray(x, dtype=np.float64) for x in (a, b, reference))
@@ -285,6 +291,10 @@ def paired_verdicts(a: np.ndarray, b: np.ndarray, reference: np.ndarray, draws: 
         low, high = (float(q) for q in np.quantile(values, [tail, 1 - tail]))
         verdict = "better" if high < 0 else "worse" if low > 0 else "same"
         out[key] = {"diff": float(np.median(values)), "low": low, "high": high, "verdict": verdict}
+    if classifier_draws and min(len(a), len(b), len(reference)) >= 8:
+        k = max(classifier_draws, 2)
+        out["discriminative"] = paired_discriminative(discriminative_draws(a, reference, k, seed),
+                                                      discriminative_draws(b, reference, k, seed), level)
     return out
 
 
