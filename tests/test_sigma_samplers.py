@@ -293,7 +293,7 @@ def test_sampler_table_scores_rows_records_them_and_resumes(trained, tmp_path):
 
     rows = tmp_path / "rows.yaml"
     rows.write_text("rows:\n"
-                    "  - {label: anc, model: tiny, sampler: ancestral, overrides: [steps=2]}\n"
+                    "  - {label: anc, model: tiny, sampler: ancestral, overrides: [steps=2, step_kwargs.eta=0.5]}\n"
                     "  - {model: tiny, sampler: edm, overrides: [steps=2, options.churn=5]}\n")
     ckpt = trained[1] / "checkpoints" / "last.ckpt"
     db = f"registry.url=sqlite:///{tmp_path}/r.db"
@@ -307,9 +307,10 @@ def test_sampler_table_scores_rows_records_them_and_resumes(trained, tmp_path):
     assert all(np.isfinite(r["ratios"]["ks"]) and r["seconds_per_64"] > 0 for r in payload["rows"])
     table = (tmp_path / "out" / "samplers.md").read_text()
     assert "| tiny | edm | 2 | 3 | churn=5 |" in table and "real (held out)" in table
+    assert "| tiny | ancestral | 2 | 2 | eta=0.5 |" in table  # a scheduler's step kwarg is shown too
     verdicts = payload["rows"][1]["verdicts"]  # the second row against the first (same data)
     assert "verdicts" not in payload["rows"][0] and set(verdicts.values()) <= {"better", "same", "worse"}
-    assert "ks" in verdicts and "Paired verdicts of each row against the first (anc" in table
+    assert {"ks", "discriminative"} <= set(verdicts) and "Paired verdicts of each row against the first (anc" in table
     registry = Registry(f"sqlite:///{tmp_path}/r.db")
     assert sorted(r.sampler for r in registry.all(GenerationRun)) == ["ancestral", "edm"]
     done = (tmp_path / "out" / "anc" / "row.json").stat().st_mtime_ns

@@ -80,7 +80,7 @@ def run_row(row: Row, checkpoint: Path, out: Path, n: int, seed: int, batch_size
         return {"label": row.label, "model": row.model, "sampler": row.sampler, "overrides": list(row.overrides),
                 "batch_size": batch_size, "network_evals": result.samples.network_evals, "seconds": seconds,
                 "seconds_per_64": seconds * 64 / n, "npz": str(result.artifacts.npz),
-                "options": dict(sampler.options), "steps": sampler.steps}
+                "options": {**sampler.step_kwargs, **sampler.options}, "steps": sampler.steps}  # eta: a step kwarg
 
     return reuse_or_compute(folder / "row.json", {"checkpoint": str(checkpoint), "n": n, "seed": seed}, compute)
 
