@@ -21,6 +21,9 @@ def test_quick_bench_writes_json(tmp_path):
     assert scenarios["network_evals"] == samplers["euler_ancestral"]["network_evals"]
     assert scenarios["slowdown_vs_plain"] > 0
     assert results["matmul"]["gflop_per_s"] > 0
+    # a sampling epoch's pictures, drawn with their fixed margins beside constrained layout
+    assert [r["figure"].split(" (")[0] for r in results["figures"]] == ["scalogram", "paths", "denoising"]
+    assert all(r["fixed_s"] > 0 and r["speedup"] > 0 for r in results["figures"]) and "pictures" in proc.stdout
     assert "speed-up vs seed" in proc.stdout and (tmp_path / "bench.txt").is_file()
     # the modules come from the composed default config, and the report says which
     assert results["modules"].startswith("configs/train.yaml composed: model/noise=range")

@@ -10,6 +10,7 @@ import gc
 import logging
 import statistics
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +46,11 @@ class BenchSize:
     models: tuple[str, ...] = ("unet2d_tiny", "unet2d")  # configs/model/net/<name>.yaml
     matmul_n: int = 2048
     repeats: int = 3
+    figure_panels: int = 16  # series in a sampling epoch's pictures
 
 
 QUICK = BenchSize(window_size=64, num_scales=16, n_windows=32, days=2, batch_size=8, seed_image=32,
-                  num_train_timesteps=20, n_series=2, models=("unet2d_tiny",), matmul_n=512, repeats=2)
+                  num_train_timesteps=20, n_series=2, models=("unet2d_tiny",), matmul_n=512, repeats=2, figure_panels=2)
 
 
 def timed(fn: Callable[[], Any], repeats: int) -> float:
@@ -236,6 +238,42 @@ def bench_sampling(size: BenchSize, samplers: dict[str, dict[str, Any]], config_
     return rows
 
 
+def bench_figures(size: BenchSize) -> list[dict[str, Any]]:
+    """Seconds to draw each picture of a sampling epoch (as :func:`save_figure` draws it) with the
+    fixed margins it has, beside the same figure under matplotlib's constrained layout."""
+    import matplotlib.pyplot as plt
+
+    from wavediff.transforms.render import denoising_figure, paths_figure, scalogram_figure
+
+    n = size.figure_panels
+    rng = np.random.default_rng(0)
+    magnitudes = np.abs(rng.standard_normal((n, size.num_scales, size.window_size)))
+    labels = [f"{2 ** (i / 4):.1f}" for i in range(size.num_scales)]
+    prices = 100 * np.exp(np.cumsum(rng.standard_normal((n, size.window_size + 1)) * 1e-3, axis=1))
+    figures = {f"scalogram ({n})": lambda: scalogram_figure(magnitudes, labels, "bench"),
+               f"paths ({n} + {n})": lambda: paths_figure(prices, prices[::-1], "bench"),
+               "denoising (6)": lambda: denoising_figure(np.resize(prices, (6, prices.shape[1])),
+                                                         [80, 10, 1, 0.1, 0.01, 0.001], "bench")}
+
+    def draw(make: Callable[[], Any], constrained: bool) -> None:
+        # built under constrained layout from the start (colorbars are placed differently under
+        # it); the fixed margins it then ignores would only warn
+        with plt.rc_context({"figure.constrained_layout.use": constrained}), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            fig = make()
+            fig.set_dpi(100)
+            fig.canvas.draw()
+        plt.close(fig)
+
+    rows = []
+    for name, make in figures.items():
+        fixed = timed(lambda: draw(make, False), size.repeats)
+        constrained = timed(lambda: draw(make, True), size.repeats)
+        rows.append({"figure": name, "fixed_s": fixed, "constrained_s": constrained,
+                     "speedup": constrained / fixed})
+    return rows
+
+
 def _time_once(fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
     fn()
@@ -333,6 +371,8 @@ def run_all(size: BenchSize, cache_dir: Path, config_dir: Path, sampler_steps: i
     training = bench_training(size, dataset["batch_fetch_s"], config_dir)
     log("sampling ...")
     sampling = bench_sampling(size, load_sampler_configs(config_dir, sampler_steps), config_dir)
+    log("pictures ...")
+    figures = bench_figures(size)
     log("matmul reference ...")
     matmul = bench_matmul(size)
     for row in training:
@@ -344,7 +384,7 @@ def run_all(size: BenchSize, cache_dir: Path, config_dir: Path, sampler_steps: i
     return {"size": size.__dict__, "torch": torch.__version__, "threads": torch.get_num_threads(),
             "modules": model_description(bench_model(config_dir, size, size.models[-1])),
             "transform": transform, "dataset": dataset, "training": training, "sampling": sampling,
-            "matmul": matmul, "gpu": gpu}
+            "figures": figures, "matmul": matmul, "gpu": gpu}
 
 
 def format_report(results: dict[str, Any]) -> str:
@@ -376,6 +416,9 @@ def format_report(results: dict[str, Any]) -> str:
         ratio = f"{r['speedup_vs_ddpm']:.1f}x" if r["speedup_vs_ddpm"] else "-"
         lines.append(f"  {r['sampler']:14s} {r['network_evals']:5d} {r['series_per_s']:10.3f} {r['s_per_run']:7.2f}"
                      f" {ratio:>8s} {rss:>12s}")
+    lines += ["", "pictures (a sampling epoch's)  fixed s  constrained s  speed-up"]
+    for r in results.get("figures", []):
+        lines.append(f"  {r['figure']:28s} {r['fixed_s']:8.2f} {r['constrained_s']:14.2f} {r['speedup']:8.1f}x")
     lines += ["", f"matmul {m['n']}x{m['n']} float32: {m['gflop_per_s']:.1f} GFLOP/s"]
     gpu = results.get("gpu")
     lines += ["", gpu_report(gpu) if gpu else "GPU: none visible (CUDA rows are printed when one is)"]
