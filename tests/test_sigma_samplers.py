@@ -460,3 +460,17 @@ def test_long_paths_chain_scenarios_and_record_them(trained, tmp_path):
     with np.load(tmp_path / "after.npz") as npz:
         assert npz["returns"].shape == (2, k + window) and npz["seams"][0] == k
         assert np.array_equal(npz["returns"][0, :k], npz["returns"][1, :k])  # the test split's last k returns
+
+
+def test_every_shipped_sampler_table_names_existing_samplers():
+    from conftest import CONFIGS
+    from omegaconf import OmegaConf
+
+    from wavediff.jobs.sampler_table import Row
+
+    files = sorted(CONFIGS.glob("sampler_table*.yaml"))
+    assert len(files) >= 3
+    for path in files:
+        rows = [Row.from_mapping(r) for r in OmegaConf.load(path).rows]
+        assert rows and len({r.label for r in rows}) == len(rows), path
+        assert all((CONFIGS / "sampler" / f"{r.sampler}.yaml").is_file() for r in rows), path
