@@ -83,6 +83,7 @@ def test_paired_verdicts_know_better_same_and_worse():
     too_wide = rng.standard_normal((200, 64)) * 3e-3  # wrong scale and no fat tails
     vs_wide = paired_verdicts(real_like, too_wide, reference, draws=20, max_lag=5, classifier_draws=0)
     assert vs_wide["ks"]["verdict"] == "better" and vs_wide["w1_over_std"]["verdict"] == "better"
+    assert vs_wide["predictive_mae"]["verdict"] == "better"  # |r| forecasts at the wrong level
     # the classifier's paired fits (their own test: tests/test_discriminative.py) join the verdicts
     few = [x[:40] for x in (real_like, too_wide, reference)]
     judged = paired_verdicts(*few, draws=2, max_lag=5, classifier_draws=2)["discriminative"]
@@ -92,6 +93,7 @@ def test_paired_verdicts_know_better_same_and_worse():
     assert worse["ks"]["verdict"] == "worse" and "discriminative" not in worse
     same = paired_verdicts(real_like, also_real, reference, draws=20, max_lag=5, classifier_draws=0)
     assert same["ks"]["verdict"] == "same" and same["w1_over_std"]["verdict"] == "same"
+    assert same["predictive_mae"]["verdict"] == "same"
     assert same["ks"]["low"] < 0 < same["ks"]["high"]
     table = verdict_table("model", {"garch_t": vs_wide})
     assert table.splitlines()[0] == "| metric | model vs garch_t |" and "| ks | better |" in table

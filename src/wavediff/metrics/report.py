@@ -267,7 +267,9 @@ def paired_verdicts(a: np.ndarray, b: np.ndarray, reference: np.ndarray, draws: 
     the reference each time, and the distance difference ``d(a) - d(b)`` is taken per draw. The
     verdict is ``better`` (``a`` closer) or ``worse`` when the central ``level`` interval of the
     differences excludes 0, else ``same`` (within noise at this many windows).
-    Joint windows ``(N, A, T)`` are compared on :func:`joint_distances`.
+    Joint windows ``(N, A, T)`` are compared on :func:`joint_distances`. The predictive score is
+    judged on its raw MAE (``predictive_mae``: the next-bar |r| forecaster trained on each set,
+    scored on the reference; lower is better): its ratio to the real forecaster needs the real pool.
     With 8 or more windows of each kind the discriminative score is judged too, on
     ``classifier_draws`` paired classifier fits per set (0 leaves it out): resampling with
     replacement would put copies of a window on both sides of a classifier's split, so it gets
@@ -281,8 +283,11 @@ def paired_verdicts(a: np.ndarray, b: np.ndarray, reference: np.ndarray, draws: 
     diffs: dict[str, list[float]] = {}
     for _ in range(draws):
         ref = reference[rng.integers(0, len(reference), len(reference))]
-        da = fn(a[rng.integers(0, len(a), len(a))], ref, max_lag)
-        db = fn(b[rng.integers(0, len(b), len(b))], ref, max_lag)
+        a_, b_ = a[rng.integers(0, len(a), len(a))], b[rng.integers(0, len(b), len(b))]
+        da, db = fn(a_, ref, max_lag), fn(b_, ref, max_lag)
+        if a.ndim == 2 and a.shape[1] > 20:  # as in compare_to_real: train on synthetic, test on real
+            da["predictive_mae"] = forecast_mae(fit_forecaster(a_), ref)
+            db["predictive_mae"] = forecast_mae(fit_forecaster(b_), ref)
         for key in da:
             diffs.setdefault(key, []).append(da[key] - db[key])
     out: dict[str, dict[str, float | str]] = {}
