@@ -97,3 +97,8 @@ def test_paired_verdicts_know_better_same_and_worse():
     assert same["ks"]["low"] < 0 < same["ks"]["high"]
     table = verdict_table("model", {"garch_t": vs_wide})
     assert table.splitlines()[0] == "| metric | model vs garch_t |" and "| ks | better |" in table
+    better = sum(v["verdict"] == "better" for v in vs_wide.values())
+    assert f"model vs garch_t: {better} better," in table and "tells them apart" not in table
+    undecided = verdict_table("model", {"twin": {k: {"verdict": "same"} for k in ("ks", "w1_over_std")}})
+    assert undecided.endswith("model vs twin: 0 better, 2 same, 0 worse (no metric tells them apart at this many "
+                              "windows: draw more to decide).")

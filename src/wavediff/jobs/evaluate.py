@@ -324,7 +324,8 @@ def _write_report(out: Path, checkpoint: Path | None, train_run_id: int | None, 
         table += "\n\n" + oracle_table(results)
     if verdicts:
         table += (f"\n\nPaired comparison of {first} with each other set (windows resampled; 'same' = the 90% "
-                  "interval of the distance difference contains 0):\n\n" + verdict_table(first, verdicts))
+                  "interval of the distance difference contains 0; the discriminative score on paired classifier "
+                  "fits, a corrected t-test):\n\n" + verdict_table(first, verdicts))
     pictures = "\n".join(f"![{name}]({path.name})" for name, path in plots.items())
     title = f"train run {train_run_id}" if train_run_id is not None else str(checkpoint)
     documents = {

@@ -311,7 +311,13 @@ def verdict_table(first: str, verdicts: dict[str, dict[str, dict[str, Any]]]) ->
             "|---|" + "---|" * len(others)]
     for key in keys:
         rows.append(f"| {key} | " + " | ".join(verdicts[o][key]["verdict"] for o in others) + " |")
-    return "\n".join(rows)
+    rows.append("")
+    for o in others:  # a verdict of "same" everywhere is a statement about n, not about the generators
+        counts = [sum(v["verdict"] == k for v in verdicts[o].values()) for k in ("better", "same", "worse")]
+        undecided = " (no metric tells them apart at this many windows: draw more to decide)" \
+            if counts[1] == len(verdicts[o]) else ""
+        rows.append(f"{first} vs {o}: {counts[0]} better, {counts[1]} same, {counts[2]} worse{undecided}.  ")
+    return "\n".join(rows).rstrip()
 
 
 def markdown_table(results: dict[str, dict[str, Any]]) -> str:
