@@ -125,6 +125,7 @@ def _digest(windows: np.ndarray) -> tuple[tuple[int, ...], str]:
     array = np.ascontiguousarray(windows, dtype=np.float64)
     return array.shape, hashlib.sha1(array.tobytes()).hexdigest()
 
+
 def paired_discriminative(scores_a: np.ndarray, scores_b: np.ndarray, level: float = 0.9,
                           test_fraction: float = 0.3) -> dict[str, float | str]:
     """Is generator ``a`` harder to tell from the real windows than ``b``, given their paired
@@ -133,7 +134,7 @@ def paired_discriminative(scores_a: np.ndarray, scores_b: np.ndarray, level: flo
     A paired t-test on the score differences ``d(a) - d(b)``. The draws reuse the same windows, so
     their differences are correlated and the plain standard error is too small: the variance is
     inflated by ``n_test / n_train`` (Nadeau & Bengio's corrected resampled t-test), which keeps the
-    rate of false "better" / "worse" verdicts near ``1 - level``.
+    rate of false "better" / "worse" verdicts at or below ``1 - level`` (it errs on "same").
     Returns ``{"diff": mean difference, "low", "high" (the ``level`` interval), "verdict"}``.
     """
     diffs = np.asarray(scores_a, dtype=np.float64) - np.asarray(scores_b, dtype=np.float64)
