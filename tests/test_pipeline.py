@@ -173,6 +173,9 @@ def test_ctrl_c_in_this_process_marks_run_interrupted_without_a_traceback(tmp_pa
             os.kill(os.getpid(), signal.SIGINT)
 
     handler = signal.getsignal(signal.SIGINT)
+    # Python's own Ctrl-C handler, whatever started pytest: a shell's background job (CI started
+    # with `&`, nohup) inherits SIGINT as ignored, and then the signal below would never arrive
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     watcher = threading.Thread(target=interrupt_after_an_epoch, daemon=True)
     watcher.start()
     try:
