@@ -163,11 +163,13 @@ def test_baselines_on_a_data_config_without_any_model(tmp_path):
     out = tmp_path / "eval"
     proc = run_script("evaluate.py", "data=garch", "data.source.days=4", "data.window_size=64", "data.stride=32",
                       "baselines=[garch_t,bootstrap,simulator]", "n=32", "floor_draws=2", "max_lag=10",
+                      "verdict_classifier_draws=2",
                       f"paths.output_root={tmp_path}", f"hydra.run.dir={out}", cwd=tmp_path, check=True)
     report = json.loads((out / "report.json").read_text())
     assert list(report["results"]) == ["garch_t", "bootstrap", "simulator"] and report["train_run_id"] is None
     assert all(r["n_generated"] == 32 for r in report["results"].values())
     assert set(report["results"]["garch_t"]["verdicts"]) == {"bootstrap", "simulator"}
+    assert "discriminative" in report["results"]["garch_t"]["verdicts"]["bootstrap"]
     assert "report:" in proc.stdout
 
 
@@ -175,6 +177,8 @@ def test_baselines_on_a_data_config_without_any_model(tmp_path):
     ([], "error: run=<train run id, checkpoint or samples .npz>, or data=<option> with baselines=[...]"),
     (["data=garch"], "error: data= without a run evaluates baselines=[...] or samples=[...]"),
     (["data=garch", "baselines=[garch]"], "error: baselines=['garch']: unknown garch; choose from"),
+    (["data=garch", "baselines=[garch_t]", "verdict_classifier_draws=1"],
+     "error: verdict_classifier_draws=1: 0 (no verdicts) or an integer >= 2"),
 ])
 def test_evaluate_without_a_run_says_what_it_needs(tmp_path, args, message):
     proc = run_script("evaluate.py", *args, f"paths.output_root={tmp_path}", cwd=tmp_path)

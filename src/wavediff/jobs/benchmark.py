@@ -30,7 +30,7 @@ from wavediff.baselines import BASELINES, check_baseline_names
 from wavediff.config.compose import compose_config, resolved
 from wavediff.config.instantiate import instantiate
 from wavediff.errors import CheckpointError, ConfigError, DataError
-from wavediff.jobs.evaluate import RealData, SampleSet, baseline_sets, floor_pool, real_data
+from wavediff.jobs.evaluate import RealData, SampleSet, baseline_sets, check_verdict_draws, floor_pool, real_data
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.report import compare_to_real, flat_metrics, paired_verdicts
 from wavediff.registry.store import git_commit
@@ -135,6 +135,7 @@ def check_suite(cfg: DictConfig) -> None:
             raise ConfigError(f"suite.datasets: {reason}")
     if not list(cfg.suite.seeds):
         raise ConfigError("suite.seeds: give at least one seed")
+    check_verdict_draws(cfg)
     suite_generators(cfg)
 
 
@@ -337,7 +338,8 @@ def verdicts(cfg: DictConfig, rows: dict[str, Any]) -> dict[str, dict[str, dict[
                 continue
             mine = _samples(cfg, dataset, name, cell["seeds"][0])
             per_metric = paired_verdicts(mine, rival_returns, held_out, draws=cfg.verdict_draws, seed=0,
-                                         max_lag=cfg.max_lag)
+                                         max_lag=cfg.max_lag,
+                                         classifier_draws=cfg.get("verdict_classifier_draws", 10))
             counts = {v: sum(1 for m in per_metric.values() if m["verdict"] == v) for v in ("better", "same", "worse")}
             out.setdefault(dataset, {})[name] = {**counts, "versus": rival}
     return out

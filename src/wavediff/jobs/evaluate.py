@@ -208,6 +208,14 @@ class EvaluationResult:
                 "report_md": str(self.report_md), "report_json": str(self.report_json)}
 
 
+def check_verdict_draws(cfg: DictConfig) -> None:
+    """One line for verdict settings that cannot work (before anything is sampled)."""
+    for key, least in (("verdict_draws", 1), ("verdict_classifier_draws", 2)):
+        value = cfg.get(key, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or not (value == 0 or value >= least):
+            raise ConfigError(f"{key}={value!r}: 0 (no verdicts) or an integer >= {least}")
+
+
 def evaluate(cfg: DictConfig) -> EvaluationResult:
     """Evaluate ``cfg.run`` (train run id, checkpoint, or samples ``.npz``); see configs/evaluate.yaml."""
     recorder = RunRecorder.from_config(cfg)
@@ -215,6 +223,7 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
     out = Path(cfg.paths.output_dir).resolve()
     baselines = list(cfg.get("baselines") or [])
     check_baseline_names(baselines)  # before any work
+    check_verdict_draws(cfg)
     data_only = cfg.get("run") is None
     if data_only:  # data=<option>: the classical generators (and given samples) against that data
         if not OmegaConf.select(cfg, "data._target_"):
@@ -270,7 +279,9 @@ def evaluate(cfg: DictConfig) -> EvaluationResult:
         first = sets[0]
         verdicts = {s.name: paired_verdicts(close_channel(first.returns, fields), close_channel(s.returns, fields),
                                             close_channel(reference, fields), draws=draws, seed=cfg.seed,
-                                            max_lag=cfg.max_lag) for s in sets[1:]}  # bars: on the close
+                                            max_lag=cfg.max_lag,
+                                            classifier_draws=cfg.get("verdict_classifier_draws", 10))
+                    for s in sets[1:]}  # bars: on the close
         results[first.name]["verdicts"] = verdicts
     start_price = float(getattr(source, "start_price", None) or 100.0)
     plots = write_evaluation_plots({s.name: s.returns for s in sets}, reference, pool, out,

@@ -297,9 +297,9 @@ def paired_verdicts(a: np.ndarray, b: np.ndarray, reference: np.ndarray, draws: 
         verdict = "better" if high < 0 else "worse" if low > 0 else "same"
         out[key] = {"diff": float(np.median(values)), "low": low, "high": high, "verdict": verdict}
     if classifier_draws and min(len(a), len(b), len(reference)) >= 8:
-        k = max(classifier_draws, 2)
-        out["discriminative"] = paired_discriminative(discriminative_draws(a, reference, k, seed),
-                                                      discriminative_draws(b, reference, k, seed), level)
+        out["discriminative"] = paired_discriminative(discriminative_draws(a, reference, classifier_draws, seed),
+                                                      discriminative_draws(b, reference, classifier_draws, seed),
+                                                      level)
     return out
 
 
