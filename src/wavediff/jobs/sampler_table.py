@@ -131,12 +131,12 @@ def _verdict_counts(verdicts: dict[str, str] | None) -> str:
 
 
 def verdict_markdown(metas: list[dict[str, Any]]) -> str:
-    """One row per distance, one column per row that has verdicts against the first row."""
+    """One row per metric, one column per row that has verdicts against the first row."""
     judged = [m for m in metas if m.get("verdicts")]
     if not judged:
         return ""
     keys = list(judged[0]["verdicts"])
-    lines = ["| distance | " + " | ".join(m["label"] for m in judged) + " |", "|---|" + "---|" * len(judged)]
+    lines = ["| metric | " + " | ".join(m["label"] for m in judged) + " |", "|---|" + "---|" * len(judged)]
     lines += [f"| {k} | " + " | ".join(m["verdicts"].get(k, "-") for m in judged) + " |" for k in keys]
     return "\n".join(lines)
 
