@@ -32,7 +32,7 @@ from wavediff.config.instantiate import instantiate
 from wavediff.errors import CheckpointError, ConfigError, DataError
 from wavediff.jobs.evaluate import RealData, SampleSet, baseline_sets, check_verdict_draws, floor_pool, real_data
 from wavediff.jobs.recorder import RunRecorder
-from wavediff.metrics.report import compare_to_real, flat_metrics, paired_verdicts
+from wavediff.metrics.report import compare_to_real, flat_metrics, paired_verdicts, verdict_counts
 from wavediff.registry.store import git_commit
 from wavediff.utils import atomic_path, atomic_write_text, config_hash
 
@@ -340,8 +340,7 @@ def verdicts(cfg: DictConfig, rows: dict[str, Any]) -> dict[str, dict[str, dict[
             per_metric = paired_verdicts(mine, rival_returns, held_out, draws=cfg.verdict_draws, seed=0,
                                          max_lag=cfg.max_lag,
                                          classifier_draws=cfg.get("verdict_classifier_draws", 10))
-            counts = {v: sum(1 for m in per_metric.values() if m["verdict"] == v) for v in ("better", "same", "worse")}
-            out.setdefault(dataset, {})[name] = {**counts, "versus": rival}
+            out.setdefault(dataset, {})[name] = {**verdict_counts(per_metric), "versus": rival}
     return out
 
 
@@ -406,8 +405,8 @@ def markdown(summary: dict[str, Any]) -> str:
         parts += ["", "## WaveDiff against the best classical generator", "",
                   f"Paired comparison per distance ({summary['verdict_draws']} resampling draws of both sample sets "
                   "and the reference; 'same' = the 90% interval of the difference contains 0, i.e. this n cannot "
-                  "tell them apart; the discriminative score on 10 paired classifier fits, a t-test corrected for "
-                  "the fits reusing the same windows):", "",
+                  f"tell them apart; the discriminative score on {summary.get('verdict_classifier_draws', 10)} paired "
+                  "classifier fits, a t-test corrected for the fits reusing the same windows):", "",
                   "| data | generator | versus | better | same | worse |", "|---|---|---|---|---|---|"]
         for dataset, by_generator in summary["verdicts"].items():
             for name, v in by_generator.items():
@@ -460,7 +459,8 @@ def write_table(cfg: DictConfig, command: str) -> Table:
     commit = git_commit(Path(__file__).parent) or "unknown"
     summary = {"suite": str(cfg.suite.name), "commit": commit, "command": command,
                "written": time.strftime("%Y-%m-%d"), "n": int(cfg.suite.n), "seeds": list(cfg.suite.seeds),
-               "floor_pool": str(cfg.floor_pool), "verdict_draws": int(cfg.verdict_draws), "n_metrics": n_metrics,
+               "floor_pool": str(cfg.floor_pool), "verdict_draws": int(cfg.verdict_draws),
+               "verdict_classifier_draws": int(cfg.get("verdict_classifier_draws", 10)), "n_metrics": n_metrics,
                "datasets": [str(d) for d in cfg.suite.datasets], "generators": generators, "rows": rows,
                "verdicts": verdicts(cfg, rows), "missing": missing}
     summary = _finite(summary)  # strict JSON (browsers read it): a zero floor's infinite ratio is null

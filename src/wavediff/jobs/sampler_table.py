@@ -26,7 +26,7 @@ from wavediff.errors import CheckpointError, ConfigError, check_file_stem
 from wavediff.jobs.evaluate import floor_pool, real_data
 from wavediff.jobs.generate import run_config, sample_and_record, sampler_from_config
 from wavediff.jobs.recorder import RunRecorder
-from wavediff.metrics.report import close_channel, compare_to_real, paired_verdicts
+from wavediff.metrics.report import close_channel, compare_to_real, paired_verdicts, verdict_counts
 from wavediff.models.loading import load_module, resolve_device
 from wavediff.registry.store import git_commit
 from wavediff.utils import atomic_write_text, reuse_or_compute
@@ -124,10 +124,7 @@ def score_rows(metas: list[dict[str, Any]], draws: int, seed: int, verdict_draws
 
 
 def _verdict_counts(verdicts: dict[str, str] | None) -> str:
-    if not verdicts:
-        return "-"
-    values = list(verdicts.values())
-    return " / ".join(str(values.count(v)) for v in ("better", "same", "worse"))
+    return " / ".join(str(c) for c in verdict_counts(verdicts).values()) if verdicts else "-"
 
 
 def verdict_markdown(metas: list[dict[str, Any]]) -> str:

@@ -303,6 +303,12 @@ def paired_verdicts(a: np.ndarray, b: np.ndarray, reference: np.ndarray, draws: 
     return out
 
 
+def verdict_counts(per_metric: dict[str, Any]) -> dict[str, int]:
+    """``{"better": b, "same": s, "worse": w}`` over a :func:`paired_verdicts` result (or its verdicts alone)."""
+    values = [v["verdict"] if isinstance(v, dict) else v for v in per_metric.values()]
+    return {k: values.count(k) for k in ("better", "same", "worse")}
+
+
 def verdict_table(first: str, verdicts: dict[str, dict[str, dict[str, Any]]]) -> str:
     """Markdown: one row per metric, one column per other generator, saying how ``first`` compares."""
     others = list(verdicts)
@@ -313,7 +319,7 @@ def verdict_table(first: str, verdicts: dict[str, dict[str, dict[str, Any]]]) ->
         rows.append(f"| {key} | " + " | ".join(verdicts[o][key]["verdict"] for o in others) + " |")
     rows.append("")
     for o in others:  # a verdict of "same" everywhere is a statement about n, not about the generators
-        counts = [sum(v["verdict"] == k for v in verdicts[o].values()) for k in ("better", "same", "worse")]
+        counts = list(verdict_counts(verdicts[o]).values())
         undecided = " (no metric tells them apart at this many windows: draw more to decide)" \
             if counts[1] == len(verdicts[o]) else ""
         rows.append(f"{first} vs {o}: {counts[0]} better, {counts[1]} same, {counts[2]} worse{undecided}.  ")
