@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from wavediff import interrupts
 from wavediff.errors import WaveDiffError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -91,7 +92,8 @@ def one_line_errors(fn: F | None = None, *, sigterm: bool = True) -> Any:
         main_thread = sigterm and threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
         try:
-            return fn(*args, **kwargs)
+            with interrupts.handle_sigint():
+                return fn(*args, **kwargs)
         except WaveDiffError as exc:
             if _in_multirun():
                 print(f"error: {exc}", file=sys.stderr, flush=True)

@@ -11,6 +11,7 @@ import lightning as L
 from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
+from wavediff.callbacks.interrupt import InterruptCallback
 from wavediff.callbacks.registry import RegistryCallback
 from wavediff.config.checks import check_train_config
 from wavediff.config.compose import resolved
@@ -92,6 +93,7 @@ def train(cfg: DictConfig) -> TrainResult:
                             tensorboard_dir=tensorboard_dir, resume_id=resume_id) as run_id:
         if run_id is not None:
             callbacks.append(RegistryCallback(recorder.registry, run_id))
+        callbacks.append(InterruptCallback())
         trainer: L.Trainer = instantiate(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False,
                                           default_root_dir=str(run_dir))
         try:

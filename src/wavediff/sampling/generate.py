@@ -12,6 +12,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
+from wavediff import interrupts
 from wavediff.errors import ConfigError
 from wavediff.models.diffusion import DiffusionModule
 from wavediff.sampling.denoisers import guided, inpainted, network_denoiser, projected
@@ -177,6 +178,7 @@ def generate(module: DiffusionModule, n: int, sampler: SamplerConfig | Mapping[s
             def batch_denoise(x: torch.Tensor, sigma: float, cond=cond, count=count, calls=calls,
                               batch_model=batch_model) -> torch.Tensor:
                 calls[0] += 1
+                interrupts.check()  # a Ctrl-C swallowed in a finaliser stops here
                 return batch_model(x, torch.full((count,), float(sigma), dtype=torch.float64), cond)
 
             x = sampler.run(batch_denoise, lambda count=count: module.sample_noise(count, generator),
