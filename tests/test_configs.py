@@ -98,6 +98,25 @@ def test_data_options_build_and_load(tmp_path, data):
     assert torch.isfinite(dm.images["train"]).all() and len(dm.windows["val"]) > 0
 
 
+@pytest.mark.parametrize("config", ["train", "evaluate"])
+def test_a_data_configs_own_transform_settings_win_over_the_transform_group(tmp_path, config):
+    """data=stocks asks for 16 scales up to 8 bars; the transform group's defaults (32 scales up
+    to T / 8 = 3 bars) once overrode them silently. A command-line override still wins over both."""
+    checked = 0
+    for data in options("data"):
+        own = OmegaConf.load(CONFIGS / "data" / f"{data}.yaml").get("transform") or {}
+        cfg = compose_config(config, [f"data={data}", f"paths.output_root={tmp_path}"], tmp_path / "run")
+        for key, value in own.items():
+            assert cfg.data.transform[key] == value, (data, key)
+            checked += 1
+    assert checked >= 4  # stocks' three keys and the real data's window_scales
+    cfg = compose_config(config, ["data=stocks", "data.transform.num_scales=8", f"paths.output_root={tmp_path}"],
+                         tmp_path / "run")
+    assert cfg.data.transform.num_scales == 8 and cfg.data.transform.max_scale == 8.0
+    assert compose_config(config, ["data=mjd", f"paths.output_root={tmp_path}"],
+                          tmp_path / "run").data.transform.num_scales == 32
+
+
 @pytest.mark.parametrize("trainer", [t for t in options("trainer")
                                      if t not in ("gpu", "ddp") or torch.cuda.is_available()])  # GPU-only options
 def test_trainer_options_instantiate(tmp_path, trainer):
