@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "wavediff"
 # (importing modules, modules they must never import, why)
 RULES = [
     (("data", "transforms", "models", "sampling", "metrics", "baselines", "registry", "callbacks", "config",
-      "utils", "errors"), ("jobs", "cli", "studio"), "the library never reaches up into jobs or entry points"),
+      "utils", "errors", "interrupts"), ("jobs", "cli", "studio"), "the library never reaches up into jobs or entry points"),
     (("baselines",), ("models", "sampling", "registry", "callbacks", "config"),
      "baselines are generators of returns: no network, sampler or bookkeeping"),
     (("data", "transforms", "models"), ("registry", "callbacks"),
@@ -24,7 +24,7 @@ RULES = [
     (("data", "transforms", "models", "sampling", "metrics"), ("config.checks", "config.compose", "config.env"),
      "the library may instantiate configs, not compose or check them"),
     (("jobs",), ("cli", "studio"), "jobs are called by entry points, never the reverse"),
-    (("utils", "errors"), ("",), "the ground floor imports nothing of WaveDiff"),
+    (("utils", "errors", "interrupts"), ("",), "the ground floor imports nothing of WaveDiff"),
     # within the library (DESIGN.md "Architecture"): data -> transforms -> models -> sampling, metrics aside
     (("data", "transforms"), ("models", "sampling", "metrics"), "data and transforms know no model or sampler"),
     (("models",), ("sampling", "metrics"), "models do not know how they are sampled or measured"),
@@ -84,7 +84,7 @@ def test_the_rules_see_every_floor():
             "cli", "studio", "utils", "errors"} <= floors
     # no loose modules beside the packages but the ground floor and the package entry
     loose = {name for name, path in MODULES.items() if path.parent == PACKAGE and path.name != "__init__.py"}
-    assert loose == {"utils", "errors", "__main__"}, loose
+    assert loose == {"utils", "errors", "interrupts", "__main__"}, loose
 
 
 def test_no_module_finds_the_repository_by_walking_up():
