@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -34,6 +35,16 @@ def compose_config(name: str, overrides: list[str], run_dir: Path) -> DictConfig
     with open_dict(cfg):
         del cfg.hydra  # as in a real run, the task sees its config without the hydra node
     return cfg
+
+
+@pytest.fixture
+def python_sigint() -> Iterator[None]:
+    """Python's own Ctrl-C handler, whatever started pytest: a shell's background job (CI started
+    with `&`, nohup) inherits SIGINT as ignored, and a SIGINT sent by a test would never arrive.
+    The previous handler comes back afterwards (Lightning leaves SIGINT ignored after a Ctrl-C)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

@@ -12,14 +12,6 @@ class _InterruptsWhenCollected:
         signal.raise_signal(signal.SIGINT)  # the handler runs inside __del__, where Python cannot raise
 
 
-@pytest.fixture
-def python_sigint():
-    """Python's own Ctrl-C handler, whatever started pytest (nohup and `&` leave SIGINT ignored)."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
-
-
 def test_a_ctrl_c_swallowed_in_a_finaliser_is_raised_at_the_next_check(python_sigint, capsys):
     with interrupts.handle_sigint():
         _InterruptsWhenCollected()  # collected at once: its KeyboardInterrupt is "ignored"

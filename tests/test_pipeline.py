@@ -160,7 +160,7 @@ def wait_for_epochs(db: Path, min_epochs: int = 1, timeout: float = 120) -> bool
     return False
 
 
-def test_ctrl_c_in_this_process_marks_run_interrupted_without_a_traceback(tmp_path):
+def test_ctrl_c_in_this_process_marks_run_interrupted_without_a_traceback(tmp_path, python_sigint):
     """SIGINT delivered to this process while its main thread trains, as a terminal's Ctrl-C
     would be (the slow test below sends it to a real training process)."""
     import os
@@ -172,17 +172,12 @@ def test_ctrl_c_in_this_process_marks_run_interrupted_without_a_traceback(tmp_pa
         if wait_for_epochs(db):
             os.kill(os.getpid(), signal.SIGINT)
 
-    handler = signal.getsignal(signal.SIGINT)
-    # Python's own Ctrl-C handler, whatever started pytest: a shell's background job (CI started
-    # with `&`, nohup) inherits SIGINT as ignored, and then the signal below would never arrive
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     watcher = threading.Thread(target=interrupt_after_an_epoch, daemon=True)
     watcher.start()
     try:
         ran = run_cli("train", "experiment=smoke", f"paths.output_root={tmp_path}", "trainer.max_epochs=1000",
                       "trainer.limit_train_batches=1", "callbacks=none")
     finally:
-        signal.signal(signal.SIGINT, handler)  # Lightning ignores further Ctrl-C while it shuts down
         watcher.join(timeout=5)
     assert ran.code == 130 and ran.err.strip().splitlines()[-1] == "error: interrupted", ran.err
     assert rows(db, "select status from train_runs") == [("interrupted",)]
