@@ -184,7 +184,7 @@ def test_every_experiment_composes_checks_and_builds(tmp_path, experiment):
 
 def _data_choice(experiment: str) -> str:
     text = (CONFIGS / "experiment" / f"{experiment}.yaml").read_text()
-    return "csv" if "/data: csv" in text else ""
+    return "csv" if "/data: csv" in text or "/data: stocks" in text else ""  # stocks: any OHLCV file
 
 
 def test_removed_aliases_are_one_line_errors(tmp_path):

@@ -1,10 +1,11 @@
 """The field's "Stocks" benchmark in its own protocol, our scores beside the published ones.
 
-Trains WaveDiff on every 24-day window of the Google OHLCV file (data=stocks, all five bar fields),
-samples as many windows as there are real ones (each from the close and volume of a random real
-bar), min-max scales all six columns over the file, and scores real against generated with the
-field's post-hoc GRUs: discriminative |accuracy - 0.5| and predictive MAE, mean ± std over --runs
-trainings, beside "real vs real" (what a perfect generator scores) and the published figures.
+Trains WaveDiff on every 24-day window of the Google OHLCV file (experiment=stocks: all five bar
+fields, v-prediction), samples as many windows as there are real ones (each from the close and
+volume of a random real bar), min-max scales all six columns over the file, and scores real
+against generated with the field's post-hoc GRUs: discriminative |accuracy - 0.5| and predictive
+MAE, mean ± std over --runs trainings, beside "real vs real" (what a perfect generator scores)
+and the published figures.
 Writes <out>/stocks.md, stocks.json and candles.png (with --publish, also into that folder).
 
   wavediff stocks                                   # 20 epochs: about an hour on 2 CPU cores (28 min training)

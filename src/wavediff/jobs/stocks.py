@@ -171,7 +171,7 @@ def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[st
     real = protocol_windows(values)
     low, high = values.min(axis=0), values.max(axis=0)
     out.mkdir(parents=True, exist_ok=True)
-    overrides = ["data=stocks", f"data.path={path}", "data.splits={train:1.0,val:0.0,test:0.0}",
+    overrides = ["experiment=stocks", f"data.path={path}", "data.splits={train:1.0,val:0.0,test:0.0}",
                  "trainer.limit_val_batches=0", "~callbacks.evaluation", "~callbacks.sampling",
                  "callbacks.model_checkpoint.monitor=null", f"trainer.max_epochs={EPOCHS}", f"seed={seed}",
                  f"paths.output_dir={out.resolve() / 'train'}", f"sampler={sampler}",
