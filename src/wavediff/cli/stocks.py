@@ -8,7 +8,7 @@ MAE, mean ± std over --runs trainings, beside "real vs real" (what a perfect ge
 and the published figures.
 Writes <out>/stocks.md, stocks.json and candles.png (with --publish, also into that folder).
 
-  wavediff stocks                                   # 20 epochs: about 15 min on 2 CPU cores (7 min training)
+  wavediff stocks                                   # 20 epochs: about 15 min on 2 CPU cores (8 min training)
   wavediff stocks --train trainer.max_epochs=3     # quicker, worse
   wavediff stocks --checkpoint outputs/.../last.ckpt --publish docs/stocks
 """

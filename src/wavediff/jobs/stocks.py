@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 COLUMNS = ("Open", "High", "Low", "Close", "Adj_Close", "Volume")  # the protocol's order: volume last
 WINDOW = 24
-EPOCHS = 20  # the default budget: about 7 minutes of training on 2 CPU cores (the issue allows 30)
+EPOCHS = 20  # the default budget: about 8 minutes of training on 2 CPU cores (the issue allows 30)
 
 
 def read_stocks(path: Path) -> np.ndarray:
