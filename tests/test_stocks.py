@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import STOCKS_FILE, run_cli
-from wavediff.jobs.stocks import (COLUMNS, generated_windows, protocol_windows, published_scores, read_stocks,
-                                  start_states)
+from wavediff.jobs.stocks import (COLUMNS, HELDOUT_REPORT, generated_windows, protocol_windows, published_scores,
+                                  read_stocks, start_states, write_report)
 
 STOCKS = STOCKS_FILE.parent
 
@@ -63,6 +63,21 @@ def test_published_rows_are_read_from_the_benchmark_readme():
 def test_bad_arguments_are_one_line_errors(tmp_path, args, message):
     ran = run_cli("stocks", *args, "--out", str(tmp_path))
     assert ran.code != 0 and message in ran.err and "Traceback" not in ran.err
+
+
+def test_the_reports_held_out_link_resolves_from_the_folder_it_is_read_in(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a repository root with the held-out report where the job expects it
+    HELDOUT_REPORT.parent.mkdir(parents=True)
+    HELDOUT_REPORT.write_text("# held out\n")
+    score = {"discriminative_mean": 0.1, "discriminative_std": 0.0, "predictive_mean": 0.04, "predictive_std": 0.0}
+    result = {"wavediff": score, "real_vs_real": score, "run": {
+        "runs": 1, "n_real": 10, "n_generated": 10, "train_seconds": 0.0, "checkpoint": "last.ckpt", "hardware": "cpu",
+        "sample_seconds": 1.0, "sampler": "ancestral", "invalid_bars": 0, "train_overrides": "the defaults"}}
+    for out, read_in in ((Path("outputs/stocks"), None), (Path("outputs/stocks"), Path("docs/stocks/sampler-x"))):
+        (read_in or out).mkdir(parents=True, exist_ok=True)
+        text = write_report(out, result, [], ["wavediff", "stocks"], "abc", read_in).read_text()
+        link = text.split("held-out evaluation ([")[1].split("]")[0]
+        assert ((read_in or out) / link).resolve() == HELDOUT_REPORT.resolve(), link
 
 
 def test_a_file_that_is_not_the_stocks_file_is_refused(tmp_path):

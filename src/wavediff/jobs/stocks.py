@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
 import shlex
 import time
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 COLUMNS = ("Open", "High", "Low", "Close", "Adj_Close", "Volume")  # the protocol's order: volume last
 WINDOW = 24
+HELDOUT_REPORT = Path("docs/stocks/heldout/report.md")  # from the repository root: the returns-side evaluation
 EPOCHS = 20  # the default budget: about 8 minutes of training on 2 CPU cores (the issue allows 30)
 
 
@@ -127,8 +129,11 @@ def table(rows: dict[str, dict[str, float]], published: list[tuple[str, str, str
 
 
 def write_report(out: Path, result: dict[str, Any], published: list[tuple[str, str, str]], command: list[str],
-                 commit: str) -> Path:
-    """``stocks.md`` (the table, how it was made, the pictures) and ``stocks.json``, each written whole."""
+                 commit: str, report_dir: Path | None = None) -> Path:
+    """``stocks.md`` (the table, how it was made, the pictures) and ``stocks.json``, each written whole.
+    ``report_dir``: the folder the report will be read from (a ``--publish`` copy; default ``out``),
+    so that its link to the held-out evaluation resolves there."""
+    heldout = Path(os.path.relpath(HELDOUT_REPORT.resolve(), (report_dir or out).resolve())).as_posix()
     rows = {"WaveDiff (this run)": result["wavediff"], "real vs real (the floor)": result["real_vs_real"]}
     r = result["run"]
     text = (f"# The Stocks benchmark\n\n{table(rows, published)}\n\n"
@@ -144,7 +149,7 @@ def write_report(out: Path, result: dict[str, Any], published: list[tuple[str, s
             "from the close and volume of a random real bar (the level is the file's, the bars inside the window "
             f"are generated). Invalid bars: {r['invalid_bars']}.\n\n"
             "The protocol scales prices, not returns, and trains on every (overlapping) window, so it says little "
-            "about returns: read it beside the held-out evaluation ([heldout/report.md](heldout/report.md)), "
+            f"about returns: read it beside the held-out evaluation ([{heldout}]({heldout})), "
             "never instead of it.\n\n![candles](candles.png)\n\n"
             f"Commit {commit}. Command: `{shlex.join(command)}`\n")
     atomic_write_text(out / "stocks.md", text)
@@ -153,9 +158,10 @@ def write_report(out: Path, result: dict[str, Any], published: list[tuple[str, s
 
 
 def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[str] | None = None,
-               checkpoint: Path | None = None, sampler: str = "euler_ancestral", steps: int | None = None,
+               checkpoint: Path | None = None, sampler: str = "ancestral", steps: int | None = None,
                seed: int = 0, device: str = "auto", batch_size: int = 512, disc_steps: int = 2000,
-               pred_steps: int = 5000, command: list[str] | None = None) -> dict[str, Any]:
+               pred_steps: int = 5000, command: list[str] | None = None,
+               report_dir: Path | None = None) -> dict[str, Any]:
     """Train on every window of ``path`` (or use ``checkpoint``), sample as many windows as there
     are real ones, score both sets ``runs`` times, write ``stocks.md``/``.json`` and ``candles.png``."""
     from wavediff.config.compose import compose_config
@@ -224,6 +230,6 @@ def run_stocks(path: Path, out: Path, *, runs: int = 5, train_overrides: list[st
                 "invalid_bars": invalid, "disc_steps": disc_steps, "pred_steps": pred_steps},
     }
     published = published_scores(path.parent / "README.md")
-    write_report(out, result, published, command or ["wavediff", "stocks"], commit)
+    write_report(out, result, published, command or ["wavediff", "stocks"], commit, report_dir)
     return result
 
