@@ -159,6 +159,24 @@ def test_forecast_job_scores_wavediff_beside_the_baselines_and_resumes(trained, 
     assert len(registry.all(GenerationRun)) == 2
 
 
+def test_several_samplers_are_rows_of_one_table_compared_with_the_first(trained, tmp_path):
+    from wavediff.jobs.forecast import forecast_table
+
+    ckpt = trained[1] / "checkpoints" / "last.ckpt"
+    payload = forecast_table({"tiny": str(ckpt)}, tmp_path / "out", horizons=(2,), stride=512, m=2,
+                             baselines=("bootstrap",), sampler=["euler/2", "ddim/3"], corrections=(0, 1),
+                             registry_overrides=[f"registry.url=sqlite:///{tmp_path}/r.db"], batch_size=64)
+    (report,) = payload["reports"]
+    names = ["wavediff euler/2", "wavediff euler/2+1", "wavediff ddim/3", "wavediff ddim/3+1"]
+    assert list(report["scores"]) == [*names, "bootstrap"] and report["reference"] == names[0]
+    calls = [report["generations"][n]["network_evals"] for n in names]
+    assert calls == [2, 2 * 2, 3, 3 * 2]  # each correction adds one call per step
+    assert set(report["scores"][names[0]]["2"]["cumulative_return"]["crps_vs"]) == {*names[1:], "bootstrap"}
+    table = (tmp_path / "out" / "forecasts.md").read_text()
+    assert "| tiny | 2 | cum. return | wavediff ddim/3 |" in table and "`ddim` 3 steps (3 network calls)" in table
+    assert (tmp_path / "out" / "tiny" / "sampler_ddim_3" / "corrections_1" / "scenarios.npz").is_file()
+
+
 @pytest.mark.parametrize("extra, message", [
     (("--horizons", "64"), "horizons=\\[64\\]: each must be 1 to 63"),
     (("--baselines", "simulator"), "simulator has no conditional forecast"),
@@ -166,6 +184,9 @@ def test_forecast_job_scores_wavediff_beside_the_baselines_and_resumes(trained, 
     (("--scenarios", "1"), "at least 2 scenarios"),
     (("--splits", "holdout"), "no holdout split"),
     (("--history-corrections", "0", "0"), "distinct integers 0 to 8"),
+    (("--sampler", "ancestral/x"), "NAME or NAME/STEPS"),
+    (("--sampler", "ancestral/0"), "NAME or NAME/STEPS"),
+    (("--sampler", "euler/5", "euler", "--steps", "5"), "distinct samplers"),
     (("--long-model", "x=nowhere.ckpt", "--length", "128"), "--long-model x: checkpoint not found"),
 ])
 def test_bad_forecast_requests_are_one_line_errors(trained, tmp_path, extra, message):

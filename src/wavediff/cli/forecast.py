@@ -45,8 +45,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--baselines", nargs="*", default=["garch_t", "bootstrap"],
                    help="classical forecasters beside WaveDiff (default garch_t bootstrap; also gjr_t)")
     p.add_argument("--splits", nargs="+", default=["val", "test"], help="held-out splits (default val test)")
-    p.add_argument("--sampler", default="euler_ancestral", help="WaveDiff sampler config (default euler_ancestral)")
-    p.add_argument("--steps", type=int, default=None, help="override the sampler's steps")
+    p.add_argument("--sampler", nargs="+", default=["euler_ancestral"], metavar="NAME[/STEPS]",
+                   help="WaveDiff sampler config(s), a row each, compared with the first "
+                        "(default euler_ancestral; e.g. euler_ancestral ancestral/20 ancestral/50)")
+    p.add_argument("--steps", type=int, default=None, help="override the steps of samplers given without /STEPS")
     p.add_argument("--history-corrections", type=int, nargs="+", default=[0],
                    help="WaveDiff once per value of sampler.history_corrections (default 0; e.g. 0 1)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")

@@ -140,11 +140,12 @@ def model_scenarios(label: str, checkpoint: Path, origins: Origins, folder: Path
 
 
 def forecast_model(label: str, checkpoint: Path, out: Path, *, horizons: Sequence[int], stride: int, m: int,
-                   baselines: Sequence[str], splits: Sequence[str], sampler: SamplerConfig, seed: int,
+                   baselines: Sequence[str], splits: Sequence[str], samplers: Sequence[SamplerConfig], seed: int,
                    batch_size: int, device: str, recorder: RunRecorder,
                    corrections: Sequence[int] = (0,)) -> dict[str, Any]:
     """One model's forecast report: every generator scored at every horizon. WaveDiff appears once
-    per ``corrections`` value (``wavediff``, ``wavediff+1``, ...: ``sampler.history_corrections``)."""
+    per sampler and ``corrections`` value (``wavediff``, ``wavediff+1``, ...: ``sampler.history_corrections``;
+    with several samplers ``wavediff ancestral/50``, ...); the first is the one the others are compared with."""
     config = run_config(checkpoint, None, None)
     window = int(config["data"]["window_size"])
     horizon = max(horizons)
@@ -154,13 +155,17 @@ def forecast_model(label: str, checkpoint: Path, out: Path, *, horizons: Sequenc
     held, train, dm = held_out_series(config, splits)
     origins = rolling_origins(held, window - horizon, horizon, stride)
     sets, generations = {}, {}
-    for c in corrections:
-        name, folder = ("wavediff", out / label) if c == 0 else (f"wavediff+{c}", out / label / f"corrections_{c}")
-        meta = model_scenarios(label, checkpoint, origins, folder, m,
-                               dataclasses.replace(sampler, history_corrections=c), seed, batch_size, device, recorder)
-        with np.load(meta["npz"]) as npz:
-            sets[name] = np.asarray(npz["scenarios"], dtype=np.float64)
-        generations[name] = meta
+    for i, sampler in enumerate(samplers):
+        base = "wavediff" if len(samplers) == 1 else f"wavediff {sampler_label(sampler)}"
+        home = out / label if i == 0 else out / label / f"sampler_{sampler.name}_{sampler.steps}"
+        for c in corrections:
+            name, folder = (base, home) if c == 0 else (f"{base}+{c}", home / f"corrections_{c}")
+            meta = model_scenarios(label, checkpoint, origins, folder, m,
+                                   dataclasses.replace(sampler, history_corrections=c), seed, batch_size, device,
+                                   recorder)
+            with np.load(meta["npz"]) as npz:
+                sets[name] = np.asarray(npz["scenarios"], dtype=np.float64)
+            generations[name] = meta
     first = next(iter(sets))
     rng = np.random.default_rng(seed)
     described = {}
@@ -193,6 +198,27 @@ def forecast_model(label: str, checkpoint: Path, out: Path, *, horizons: Sequenc
             "origins": len(origins.history), "stride": stride, "splits": list(splits), "m": m,
             "generation": generations[first], "generations": generations, "baselines": described,
             "reference": first, "scores": scores, "fan_png": str(fan)}
+
+
+def sampler_label(sampler: SamplerConfig) -> str:
+    """``name/steps``, the form ``--sampler`` takes and a table row shows."""
+    return f"{sampler.name}/{sampler.steps}"
+
+
+def sampler_configs(specs: Sequence[str], steps: int | None = None) -> list[SamplerConfig]:
+    """Sampler configs from ``NAME`` or ``NAME/STEPS`` specs (``steps``: for those without their own)."""
+    configs = []
+    for spec in specs:
+        name, _, own = str(spec).partition("/")
+        if own and (not own.isdigit() or int(own) < 1):
+            raise ConfigError(f"--sampler {spec}: NAME or NAME/STEPS (STEPS a positive integer)")
+        n = int(own) if own else steps
+        configs.append(sampler_from_config(compose_config(
+            "generate", [f"sampler={name}", "checkpoint=none", *([f"sampler.steps={n}"] if n else [])])))
+    labels = [sampler_label(c) for c in configs]
+    if not configs or len(set(labels)) != len(labels):
+        raise ConfigError(f"--sampler {list(specs)}: one or more distinct samplers")
+    return configs
 
 
 def long_path_pool(dm: Any, length: int, count: int, seed: int) -> np.ndarray:
@@ -290,7 +316,8 @@ def markdown(reports: Sequence[Mapping[str, Any]]) -> str:
 
 def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[int] = (1, 5, 20), stride: int = 4,
                    m: int = 16, baselines: Sequence[str] = ("garch_t", "bootstrap"),
-                   splits: Sequence[str] = ("val", "test"), sampler: str = "euler_ancestral", seed: int = 0,
+                   splits: Sequence[str] = ("val", "test"), sampler: str | Sequence[str] = "euler_ancestral",
+                   seed: int = 0,
                    batch_size: int = 128, device: str = "auto", registry_overrides: Sequence[str] = (),
                    long_models: Mapping[str, str] | None = None, length: int = 0, paths: int = 16,
                    long_horizon: int | None = None, max_lag: int = 250, corrections: Sequence[int] = (0,),
@@ -320,12 +347,12 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
         for label, path in checkpoints.items():
             if not Path(path).is_file():
                 raise CheckpointError(f"{flag} {label}: checkpoint not found: {path}")
-    sampler_config = sampler_from_config(compose_config(
-        "generate", [f"sampler={sampler}", "checkpoint=none", *([f"sampler.steps={steps}"] if steps else [])]))
+    samplers = sampler_configs([sampler] if isinstance(sampler, str) else list(sampler), steps)
+    sampler_config = samplers[0]  # the long paths' (and the reference row's)
     recorder = RunRecorder.from_config(compose_config("generate", ["checkpoint=none", *registry_overrides]))
     out.mkdir(parents=True, exist_ok=True)
     reports = [forecast_model(label, Path(path).resolve(), out, horizons=sorted(set(horizons)), stride=stride, m=m,
-                              baselines=baselines, splits=splits, sampler=sampler_config, seed=seed,
+                              baselines=baselines, splits=splits, samplers=samplers, seed=seed,
                               batch_size=batch_size, device=device, recorder=recorder, corrections=corrections)
                for label, path in models.items()]
     long_rows = [long_path_model(label, Path(path).resolve(), out / "long", length=length, paths=paths,
@@ -350,9 +377,12 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
             "parameters are fitted once on the training split and filtered over the same k returns; the "
             "bootstrap ignores the history.",
             markdown(reports),
-            f"WaveDiff sampler `{sampler}`, {sampler_config.steps} steps ({reports[0]['generation']['network_evals']} "
-            "network calls; `wavediff+c` "
-            f"adds c history-correction calls per step, `sampler.history_corrections`), seed {seed}. "
+            "WaveDiff " + ", ".join(
+                f"`{c.name}` {c.steps} steps ({reports[0]['generations'][names]['network_evals']} network calls)"
+                for c, names in zip(samplers, list(reports[0]["generations"])[::len(corrections)]))
+            + (" (each row's own; *vs wavediff* compares with the first)" if len(samplers) > 1 else "")
+            + "; `wavediff+c` "
+            f"adds c history-correction calls per step, `sampler.history_corrections`; seed {seed}. "
             f"Wall seconds per 1,000 scenarios while this table was made (batch {batch_size}): {seconds}. "
             "Origins: " + ", ".join(f"{r['label']} {r['origins']}" for r in reports) + ".",
             "Models: " + ", ".join(f"`{k}` = {v}" for k, v in models.items())]
