@@ -156,10 +156,10 @@ def forecast_model(label: str, checkpoint: Path, out: Path, *, horizons: Sequenc
     origins = rolling_origins(held, window - horizon, horizon, stride)
     sets, generations = {}, {}
     for i, sampler in enumerate(samplers):
-        base = "wavediff" if len(samplers) == 1 else f"wavediff {sampler_label(sampler)}"
         home = out / label if i == 0 else out / label / f"sampler_{sampler.name}_{sampler.steps}"
         for c in corrections:
-            name, folder = (base, home) if c == 0 else (f"{base}+{c}", home / f"corrections_{c}")
+            name = wavediff_row(sampler, c, len(samplers) > 1)
+            folder = home if c == 0 else home / f"corrections_{c}"
             meta = model_scenarios(label, checkpoint, origins, folder, m,
                                    dataclasses.replace(sampler, history_corrections=c), seed, batch_size, device,
                                    recorder)
@@ -203,6 +203,13 @@ def forecast_model(label: str, checkpoint: Path, out: Path, *, horizons: Sequenc
 def sampler_label(sampler: SamplerConfig) -> str:
     """``name/steps``, the form ``--sampler`` takes and a table row shows."""
     return f"{sampler.name}/{sampler.steps}"
+
+
+def wavediff_row(sampler: SamplerConfig, corrections: int, several: bool) -> str:
+    """A WaveDiff row's name: ``wavediff`` (``wavediff ancestral/50`` among several samplers), ``+c``
+    with ``c`` history corrections."""
+    return ("wavediff" + (f" {sampler_label(sampler)}" if several else "")
+            + (f"+{corrections}" if corrections else ""))
 
 
 def sampler_configs(specs: Sequence[str], steps: int | None = None) -> list[SamplerConfig]:
@@ -348,7 +355,6 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
             if not Path(path).is_file():
                 raise CheckpointError(f"{flag} {label}: checkpoint not found: {path}")
     samplers = sampler_configs([sampler] if isinstance(sampler, str) else list(sampler), steps)
-    sampler_config = samplers[0]  # the long paths' (and the reference row's)
     recorder = RunRecorder.from_config(compose_config("generate", ["checkpoint=none", *registry_overrides]))
     out.mkdir(parents=True, exist_ok=True)
     reports = [forecast_model(label, Path(path).resolve(), out, horizons=sorted(set(horizons)), stride=stride, m=m,
@@ -356,12 +362,14 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
                               batch_size=batch_size, device=device, recorder=recorder, corrections=corrections)
                for label, path in models.items()]
     long_rows = [long_path_model(label, Path(path).resolve(), out / "long", length=length, paths=paths,
-                                 horizon=long_horizon, max_lag=max_lag, sampler=sampler_config, seed=seed,
+                                 horizon=long_horizon, max_lag=max_lag, sampler=samplers[0], seed=seed,
                                  batch_size=batch_size, device=device, recorder=recorder)
                  for label, path in long_models.items()]
     commit = git_commit()
     parts = ["# Scenario forecasts and long paths"]
     if reports:
+        calls = [reports[0]["generations"][wavediff_row(c, corrections[0], len(samplers) > 1)]["network_evals"]
+                 for c in samplers]
         seconds = ", ".join(f"{r['label']} {name} {meta['seconds_per_1000']:.0f} s" for r in reports
                             for name, meta in r["generations"].items())
         parts += [
@@ -377,9 +385,8 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
             "parameters are fitted once on the training split and filtered over the same k returns; the "
             "bootstrap ignores the history.",
             markdown(reports),
-            "WaveDiff " + ", ".join(
-                f"`{c.name}` {c.steps} steps ({reports[0]['generations'][names]['network_evals']} network calls)"
-                for c, names in zip(samplers, list(reports[0]["generations"])[::len(corrections)]))
+            "WaveDiff " + ", ".join(f"`{c.name}` {c.steps} steps ({calls[i]} network calls)"
+                                    for i, c in enumerate(samplers))
             + (" (each row's own; *vs wavediff* compares with the first)" if len(samplers) > 1 else "")
             + "; `wavediff+c` "
             f"adds c history-correction calls per step, `sampler.history_corrections`; seed {seed}. "
