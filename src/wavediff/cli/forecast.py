@@ -45,9 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--baselines", nargs="*", default=["garch_t", "bootstrap"],
                    help="classical forecasters beside WaveDiff (default garch_t bootstrap; also gjr_t)")
     p.add_argument("--splits", nargs="+", default=["val", "test"], help="held-out splits (default val test)")
-    p.add_argument("--sampler", nargs="+", default=["euler_ancestral"], metavar="NAME[/STEPS]",
+    p.add_argument("--sampler", nargs="+", default=["ancestral/20"], metavar="NAME[/STEPS]",
                    help="WaveDiff sampler config(s), a row each, compared with the first "
-                        "(default euler_ancestral; e.g. euler_ancestral ancestral/20 ancestral/50)")
+                        "(default ancestral/20: DDIM ancestral, 20 calls; e.g. ancestral/20 euler_ancestral ancestral/50)")
     p.add_argument("--steps", type=int, default=None, help="override the steps of samplers given without /STEPS")
     p.add_argument("--history-corrections", type=int, nargs="+", default=[0],
                    help="WaveDiff once per value of sampler.history_corrections (default 0; e.g. 0 1)")

@@ -323,7 +323,7 @@ def markdown(reports: Sequence[Mapping[str, Any]]) -> str:
 
 def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[int] = (1, 5, 20), stride: int = 4,
                    m: int = 16, baselines: Sequence[str] = ("garch_t", "bootstrap"),
-                   splits: Sequence[str] = ("val", "test"), sampler: str | Sequence[str] = "euler_ancestral",
+                   splits: Sequence[str] = ("val", "test"), sampler: str | Sequence[str] = "ancestral/20",
                    seed: int = 0,
                    batch_size: int = 128, device: str = "auto", registry_overrides: Sequence[str] = (),
                    long_models: Mapping[str, str] | None = None, length: int = 0, paths: int = 16,
