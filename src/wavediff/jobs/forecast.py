@@ -39,7 +39,7 @@ from wavediff.baselines.base import training_series
 from wavediff.config.compose import compose_config
 from wavediff.config.instantiate import instantiate
 from wavediff.errors import CheckpointError, ConfigError, DataError, check_file_stem
-from wavediff.jobs.generate import long_paths_and_record, run_config, sampler_from_config
+from wavediff.jobs.generate import long_paths_and_record, named_sampler, run_config
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.forecast import LEVELS, paired_crps, score_forecasts
 from wavediff.metrics.long_paths import long_path_report, segments_of
@@ -220,8 +220,7 @@ def sampler_configs(specs: Sequence[str], steps: int | None = None) -> list[Samp
         if own and (not own.isdigit() or int(own) < 1):
             raise ConfigError(f"--sampler {spec}: NAME or NAME/STEPS (STEPS a positive integer)")
         n = int(own) if own else steps
-        configs.append(sampler_from_config(compose_config(
-            "generate", [f"sampler={name}", "checkpoint=none", *([f"sampler.steps={n}"] if n else [])])))
+        configs.append(named_sampler(name, [f"steps={n}"] if n else []))
     labels = [sampler_label(c) for c in configs]
     if not configs or len(set(labels)) != len(labels):
         raise ConfigError(f"--sampler {list(specs)}: one or more distinct samplers")
@@ -323,7 +322,7 @@ def markdown(reports: Sequence[Mapping[str, Any]]) -> str:
 
 def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[int] = (1, 5, 20), stride: int = 4,
                    m: int = 16, baselines: Sequence[str] = ("garch_t", "bootstrap"),
-                   splits: Sequence[str] = ("val", "test"), sampler: str | Sequence[str] = "ancestral/20",
+                   splits: Sequence[str] = ("val", "test"), sampler: Sequence[str] = ("ancestral/20",),
                    seed: int = 0,
                    batch_size: int = 128, device: str = "auto", registry_overrides: Sequence[str] = (),
                    long_models: Mapping[str, str] | None = None, length: int = 0, paths: int = 16,
@@ -354,7 +353,7 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
         for label, path in checkpoints.items():
             if not Path(path).is_file():
                 raise CheckpointError(f"{flag} {label}: checkpoint not found: {path}")
-    samplers = sampler_configs([sampler] if isinstance(sampler, str) else list(sampler), steps)
+    samplers = sampler_configs(sampler, steps)
     recorder = RunRecorder.from_config(compose_config("generate", ["checkpoint=none", *registry_overrides]))
     out.mkdir(parents=True, exist_ok=True)
     reports = [forecast_model(label, Path(path).resolve(), out, horizons=sorted(set(horizons)), stride=stride, m=m,

@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from wavediff.config.compose import resolved
+from wavediff.config.compose import compose_config, resolved
 from wavediff.config.instantiate import instantiate
 from wavediff.data.csv import CSVSource
 from wavediff.errors import CheckpointError, ConfigError, DataError
@@ -177,6 +178,12 @@ def warn_if_other_units(module: Any, history: torch.Tensor) -> None:
 
 def sampler_from_config(cfg: DictConfig) -> SamplerConfig:
     return SamplerConfig.from_mapping(OmegaConf.to_container(cfg.sampler, resolve=True))
+
+
+def named_sampler(name: str, overrides: Sequence[str] = ()) -> SamplerConfig:
+    """``configs/sampler/<name>.yaml`` with ``sampler.<key>=<value>`` ``overrides`` (e.g. ``steps=20``)."""
+    return sampler_from_config(compose_config("generate", [f"sampler={name}", "checkpoint=none",
+                                                           *[f"sampler.{o}" for o in overrides]]))
 
 
 def sample_and_record(module: Any, recorder: RunRecorder, checkpoint: Path, train_run_id: int | None,

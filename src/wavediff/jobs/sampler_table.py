@@ -24,7 +24,7 @@ from omegaconf import OmegaConf
 from wavediff.config.compose import compose_config
 from wavediff.errors import CheckpointError, ConfigError, check_file_stem
 from wavediff.jobs.evaluate import floor_pool, real_data
-from wavediff.jobs.generate import run_config, sample_and_record, sampler_from_config
+from wavediff.jobs.generate import named_sampler, run_config, sample_and_record
 from wavediff.jobs.recorder import RunRecorder
 from wavediff.metrics.report import close_channel, compare_to_real, paired_verdicts, verdict_counts
 from wavediff.models.loading import load_module, resolve_device
@@ -59,19 +59,13 @@ class Row:
         return cls(str(label), str(cfg["model"]), str(cfg["sampler"]), overrides)
 
 
-def sampler_for(row: Row) -> Any:
-    cfg = compose_config("generate", [f"sampler={row.sampler}", "checkpoint=none",
-                                      *[f"sampler.{o}" for o in row.overrides]])
-    return sampler_from_config(cfg)
-
-
 def run_row(row: Row, checkpoint: Path, out: Path, n: int, seed: int, batch_size: int, device: str,
             recorder: RunRecorder) -> dict[str, Any]:
     """Generate (or reuse) the row's samples; returns ``{"npz", "seconds", "network_evals", ...}``."""
     folder = out / row.label
 
     def compute() -> dict[str, Any]:
-        sampler = sampler_for(row)
+        sampler = named_sampler(row.sampler, row.overrides)
         module = load_module(checkpoint, resolve_device(device))
         start = time.perf_counter()
         result = sample_and_record(module, recorder, checkpoint, None, n, sampler, folder / "scalogram.png",
@@ -174,7 +168,7 @@ def sampler_table(rows: Sequence[Mapping[str, Any]], models: Mapping[str, str], 
         if not Path(path).is_file():
             raise CheckpointError(f"--model {label}: checkpoint not found: {path}")
     for row in parsed:
-        sampler_for(row)  # every sampler config checked before anything is generated
+        named_sampler(row.sampler, row.overrides)  # every sampler config checked before anything is generated
     recorder = RunRecorder.from_config(compose_config("generate", ["checkpoint=none", *registry_overrides]))
     out.mkdir(parents=True, exist_ok=True)
     metas = [run_row(r, Path(models[r.model]).resolve(), out, n, seed, batch_size, device, recorder)
