@@ -165,7 +165,8 @@ def test_several_samplers_are_rows_of_one_table_compared_with_the_first(trained,
     ckpt = trained[1] / "checkpoints" / "last.ckpt"
     payload = forecast_table({"tiny": str(ckpt)}, tmp_path / "out", horizons=(2,), stride=512, m=2,
                              baselines=("bootstrap",), sampler=["euler/2", "ddim/3"], corrections=(0, 1),
-                             registry_overrides=[f"registry.url=sqlite:///{tmp_path}/r.db"], batch_size=64)
+                             registry_overrides=[f"registry.url=sqlite:///{tmp_path}/r.db"], batch_size=64,
+                             long_models={"tiny": str(ckpt)}, length=128, paths=2)
     (report,) = payload["reports"]
     names = ["wavediff euler/2", "wavediff euler/2+1", "wavediff ddim/3", "wavediff ddim/3+1"]
     assert list(report["scores"]) == [*names, "bootstrap"] and report["reference"] == names[0]
@@ -175,6 +176,11 @@ def test_several_samplers_are_rows_of_one_table_compared_with_the_first(trained,
     table = (tmp_path / "out" / "forecasts.md").read_text()
     assert "| tiny | 2 | cum. return | wavediff ddim/3 |" in table and "`ddim` 3 steps (3 network calls)" in table
     assert (tmp_path / "out" / "tiny" / "sampler_ddim_3" / "corrections_1" / "scenarios.npz").is_file()
+    # long paths with the first sampler, once per corrections value: a window from nothing (no history
+    # to correct towards) and 4 chained windows
+    assert [(row["label"], row["network_evals"]) for row in payload["long_paths"]] == [
+        ("tiny", 2 + 4 * 2), ("tiny+1", 2 + 4 * 2 * 2)]
+    assert "| tiny+1 | 2 × 128 | 64 |" in table
 
 
 @pytest.mark.parametrize("extra, message", [

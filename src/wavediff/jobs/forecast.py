@@ -247,7 +247,8 @@ def long_path_pool(dm: Any, length: int, count: int, seed: int) -> np.ndarray:
 def long_path_model(label: str, checkpoint: Path, out: Path, *, length: int, paths: int, horizon: int | None,
                     max_lag: int, sampler: SamplerConfig, seed: int, batch_size: int, device: str,
                     recorder: RunRecorder) -> dict[str, Any]:
-    """One model's long paths (generated once, reused) scored against real segments."""
+    """One model's long paths (generated once, reused) scored against real segments; ``label`` ends
+    in ``+c`` when the sampler makes ``c`` history corrections."""
     config = run_config(checkpoint, None, None)
     window = int(config["data"]["window_size"])
     if length < 2 * window:
@@ -255,7 +256,8 @@ def long_path_model(label: str, checkpoint: Path, out: Path, *, length: int, pat
                           f"{2 * window} returns (model {label}'s windows hold {window})")
     folder = out / label
     settings = {"checkpoint": str(checkpoint), "length": length, "paths": paths, "horizon": horizon, "seed": seed,
-                "sampler": sampler.name, "steps": sampler.steps, "options": dict(sampler.options)}
+                "sampler": sampler.name, "steps": sampler.steps, "options": dict(sampler.options),
+                "history_corrections": sampler.history_corrections}
 
     def compute() -> dict[str, Any]:
         module = load_module(checkpoint, resolve_device(device))
@@ -360,10 +362,11 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
                               baselines=baselines, splits=splits, samplers=samplers, seed=seed,
                               batch_size=batch_size, device=device, recorder=recorder, corrections=corrections)
                for label, path in models.items()]
-    long_rows = [long_path_model(label, Path(path).resolve(), out / "long", length=length, paths=paths,
-                                 horizon=long_horizon, max_lag=max_lag, sampler=samplers[0], seed=seed,
+    long_rows = [long_path_model(label + (f"+{c}" if c else ""), Path(path).resolve(), out / "long", length=length,
+                                 paths=paths, horizon=long_horizon, max_lag=max_lag,
+                                 sampler=dataclasses.replace(samplers[0], history_corrections=c), seed=seed,
                                  batch_size=batch_size, device=device, recorder=recorder)
-                 for label, path in long_models.items()]
+                 for label, path in long_models.items() for c in corrections]
     commit = git_commit()
     parts = ["# Scenario forecasts and long paths"]
     if reports:
