@@ -18,7 +18,7 @@ def test_quick_bench_writes_json(tmp_path):
     assert samplers["ddpm"]["speedup_vs_ddpm"] == 1.0
     assert samplers["ddim"]["network_evals"] < samplers["ddpm"]["network_evals"]
     scenarios = samplers["euler_ancestral+history"]  # the same sampler continuing a history, timed beside it
-    assert scenarios["network_evals"] == samplers["euler_ancestral"]["network_evals"]
+    assert scenarios["network_evals"] == 2 * samplers["euler_ancestral"]["network_evals"]  # the default correction
     assert scenarios["slowdown_vs_plain"] > 0
     assert results["matmul"]["gflop_per_s"] > 0
     # a sampling epoch's pictures, drawn with their fixed margins beside constrained layout

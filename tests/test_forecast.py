@@ -152,7 +152,8 @@ def test_forecast_job_scores_wavediff_beside_the_baselines_and_resumes(trained, 
     registry = Registry(f"sqlite:///{tmp_path}/r.db")
     rows = registry.all(GenerationRun)
     assert len(rows) == 2 and {r.status for r in rows} == {"finished"}
-    assert sorted(r.network_evals for r in rows) == [20, 20 * 5]  # scenarios; 1 + 4 chained windows
+    # scenarios with the default history correction; a window from nothing + 4 chained, corrected ones
+    assert sorted(r.network_evals for r in rows) == [20 * 2, 20 + 4 * 20 * 2]
     done = (tmp_path / "out" / "tiny" / "scenarios.json").stat().st_mtime_ns
     assert run_cli(*args, "--batch-size", "64").code == 0  # the scenarios and the long paths are reused
     assert (tmp_path / "out" / "tiny" / "scenarios.json").stat().st_mtime_ns == done

@@ -354,8 +354,8 @@ def test_scenarios_start_with_the_history_exactly_and_the_sampler_honours_it(mod
 def test_history_corrections_cost_one_call_each_and_keep_the_history(module):
     window = module.representation.image_shape[-1]
     history = torch.randn(window // 2, generator=torch.Generator().manual_seed(2)) * 4e-4
-    plain = generate(module, 2, sampler_config("heun", steps=2), seed=0, history=history)
-    corrected = generate(module, 2, sampler_config("heun", steps=2, history_corrections=1), seed=0, history=history)
+    plain = generate(module, 2, sampler_config("heun", steps=2, history_corrections=0), seed=0, history=history)
+    corrected = generate(module, 2, sampler_config("heun", steps=2), seed=0, history=history)  # the default: 1
     assert (plain.network_evals, corrected.network_evals) == (3, 6)
     assert torch.equal(corrected.returns[:, :window // 2], history.expand(2, -1))
     assert not torch.equal(corrected.returns, plain.returns)
@@ -423,7 +423,8 @@ def test_long_paths_after_a_history_start_with_it_exactly(module):
     k = window - horizon
     assert paths.history_length == k and paths.returns.shape == (2, k + window + 3)
     assert torch.equal(paths.returns[:, :k], history.expand(2, -1))
-    assert paths.seams == [k, k + horizon, k + 2 * horizon] and paths.network_evals == 3 * 3
+    # 3 windows after a history, each 3 Heun calls, doubled by the default history correction
+    assert paths.seams == [k, k + horizon, k + 2 * horizon] and paths.network_evals == 3 * 3 * 2
     with pytest.raises(ConfigError, match=f"need {k}"):
         generate_long(module, 2, window, sampler_config("heun", steps=2), horizon=horizon, history=history[1:])
 
@@ -439,7 +440,8 @@ def test_long_paths_chain_scenarios_and_record_them(trained, tmp_path):
     cfg = sampler_config("heun", steps=2)
     paths = generate_long(module, 2, 2 * window + 5, cfg, horizon=window // 2, seed=3)
     assert paths.returns.shape == (2, 2 * window + 5) and paths.prices.shape == (2, 2 * window + 6)
-    assert paths.seams == [window, window + window // 2, 2 * window] and paths.network_evals == 4 * 3
+    # the first window from nothing (nothing to correct), 3 chained ones with the default correction
+    assert paths.seams == [window, window + window // 2, 2 * window] and paths.network_evals == 3 + 3 * 3 * 2
     assert torch.isfinite(paths.returns).all() and not torch.equal(paths.returns[0], paths.returns[1])
     again = generate_long(module, 2, 2 * window + 5, cfg, horizon=window // 2, seed=3)
     assert torch.equal(paths.returns, again.returns)  # seeded

@@ -49,9 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="WaveDiff sampler config(s), a row each, compared with the first "
                         "(default ancestral/20: DDIM ancestral, 20 calls; e.g. ancestral/20 euler_ancestral ancestral/50)")
     p.add_argument("--steps", type=int, default=None, help="override the steps of samplers given without /STEPS")
-    p.add_argument("--history-corrections", type=int, nargs="+", default=[0],
+    p.add_argument("--history-corrections", type=int, nargs="+", default=[1],
                    help="WaveDiff (scenarios and long paths) once per value of "
-                        "sampler.history_corrections (default 0; e.g. 0 1)")
+                        "sampler.history_corrections, compared with the first (default 1; e.g. 1 0)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     p.add_argument("--batch-size", type=int, default=128, help="images per network call (default 128)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")

@@ -216,7 +216,8 @@ def bench_sampling(size: BenchSize, samplers: dict[str, dict[str, Any]], config_
         rows.append({"sampler": name, "model": size.models[-1], "network_evals": holder["samples"].network_evals,
                      "series_per_s": size.n_series / seconds, "s_per_run": seconds, "repeats": repeats,
                      "peak_rss_increase_mb": rss})
-    # scenarios: the same sampler continuing a known history (inpainting re-encodes at every step)
+    # scenarios: the same sampler continuing a known history (inpainting re-encodes at every step; the
+    # default history correction doubles the network calls)
     name = "euler_ancestral" if "euler_ancestral" in samplers else next(iter(samplers))
     window = module.representation.image_shape[-1]
     history = torch.randn(window - window // 4, generator=torch.Generator().manual_seed(0)) * 1e-3

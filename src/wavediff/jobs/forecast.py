@@ -142,7 +142,7 @@ def model_scenarios(label: str, checkpoint: Path, origins: Origins, folder: Path
 def forecast_model(label: str, checkpoint: Path, out: Path, *, horizons: Sequence[int], stride: int, m: int,
                    baselines: Sequence[str], splits: Sequence[str], samplers: Sequence[SamplerConfig], seed: int,
                    batch_size: int, device: str, recorder: RunRecorder,
-                   corrections: Sequence[int] = (0,)) -> dict[str, Any]:
+                   corrections: Sequence[int] = (1,)) -> dict[str, Any]:
     """One model's forecast report: every generator scored at every horizon. WaveDiff appears once
     per sampler and ``corrections`` value (``wavediff``, ``wavediff+1``, ...: ``sampler.history_corrections``;
     with several samplers ``wavediff ancestral/50``, ...); the first is the one the others are compared with."""
@@ -328,7 +328,7 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
                    seed: int = 0,
                    batch_size: int = 128, device: str = "auto", registry_overrides: Sequence[str] = (),
                    long_models: Mapping[str, str] | None = None, length: int = 0, paths: int = 16,
-                   long_horizon: int | None = None, max_lag: int = 250, corrections: Sequence[int] = (0,),
+                   long_horizon: int | None = None, max_lag: int = 250, corrections: Sequence[int] = (1,),
                    table: str = "forecasts", steps: int | None = None, publish: Path | None = None,
                    command: str = "") -> dict[str, Any]:
     """Score every model's scenarios beside the baselines (``models``) and every long model's

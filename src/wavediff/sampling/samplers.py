@@ -52,7 +52,8 @@ class SamplerConfig:
             scales (:mod:`wavediff.transforms.window_scales`; unconditional models).
         history_corrections: scenarios after a history only: extra denoiser calls per step that
             carry the history into the generated part (:func:`~wavediff.sampling.denoisers.inpainted`);
-            0 is plain x0-replacement.
+            0 is plain x0-replacement. Default 1: volatility then carries across long-path joins
+            (docs/forecasts.md), at twice the calls per chained window.
     """
 
     name: str
@@ -68,7 +69,7 @@ class SamplerConfig:
     steps: int | None = None
     project: bool = True
     window_scales: bool = True
-    history_corrections: int = 0
+    history_corrections: int = 1
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> "SamplerConfig":
