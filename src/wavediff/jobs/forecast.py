@@ -390,8 +390,8 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
             "WaveDiff " + ", ".join(f"`{c.name}` {c.steps} steps ({calls[i]} network calls)"
                                     for i, c in enumerate(samplers))
             + (" (each row's own; *vs wavediff* compares with the first)" if len(samplers) > 1 else "")
-            + "; `wavediff+c` "
-            f"adds c history-correction calls per step, `sampler.history_corrections`; seed {seed}. "
+            + "; `wavediff+c` makes c history corrections per step, each one more network call "
+            f"(`sampler.history_corrections`, default 1; plain `wavediff`: none, x0-replacement only); seed {seed}. "
             f"Wall seconds per 1,000 scenarios while this table was made (batch {batch_size}): {seconds}. "
             "Origins: " + ", ".join(f"{r['label']} {r['origins']}" for r in reports) + ".",
             "Models: " + ", ".join(f"`{k}` = {v}" for k, v in models.items())]
@@ -406,7 +406,8 @@ def forecast_table(models: Mapping[str, str], out: Path, *, horizons: Sequence[i
             f"it, up to lag {max_lag}; the seam check compares volatility steps at the joins with steps elsewhere "
             "(p: the share of random non-seam places with a step at least as large). An observed series gives "
             "few distinct segments (here every tenth of a path length apart, overlapping), so its floors are "
-            "too small and its ratios upper bounds; the simulated sets' floors are fresh paths.",
+            "too small and its ratios upper bounds; the simulated sets' floors are fresh paths. A label ending "
+            "in +c: c history corrections per step in every chained window.",
             long_markdown(long_rows),
             "Models: " + ", ".join(f"`{k}` = {v}" for k, v in long_models.items())]
     parts.append(f"Commit {commit}. Command: `{command}`")
